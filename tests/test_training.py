@@ -1,0 +1,105 @@
+import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from fer_utils.models import build_model
+from fer_utils.recipes import Recipe
+from fer_utils.training import TrainingDivergedError, balanced_class_weights, train
+
+JOB = Path(__file__).with_name("training_job.py")
+
+
+def run_job(output_dir, epochs=3):
+    completed = subprocess.run([sys.executable, "-u", str(JOB), str(output_dir), str(epochs)],
+                               capture_output=True, text=True, check=True)
+    return completed.stdout
+
+
+def kill_after_epoch(output_dir, epoch, epochs=3):
+    """Start the job and SIGKILL it as soon as it reports `epoch` finished."""
+    child = subprocess.Popen([sys.executable, "-u", str(JOB), str(output_dir), str(epochs)],
+                             stdout=subprocess.PIPE, text=True)
+    for line in child.stdout:
+        if line.startswith(f"epoch {epoch}/{epochs}"):
+            os.kill(child.pid, signal.SIGKILL)
+            break
+    child.wait()
+    return child.returncode
+
+
+def final_weights(output_dir):
+    with np.load(Path(output_dir) / "final.npz") as saved:
+        return [saved[name] for name in saved.files]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("uninterrupted")
+    stdout = run_job(output_dir)
+    return output_dir, stdout
+
+
+def test_fresh_run_says_so(uninterrupted):
+    _, stdout = uninterrupted
+    assert "Starting a fresh run of 3 epochs" in stdout
+    assert stdout.count("epoch ") == 3
+
+
+def test_killed_run_resumes_to_same_weights(uninterrupted, tmp_path):
+    assert kill_after_epoch(tmp_path, 2) == -signal.SIGKILL
+    assert not (tmp_path / "final.npz").exists()
+    stdout = run_job(tmp_path)
+    assert "Resuming from epoch 2 of 3" in stdout
+    assert "epoch 3/3" in stdout
+    assert "epoch 1/3" not in stdout
+    for resumed, expected in zip(final_weights(tmp_path), final_weights(uninterrupted[0])):
+        np.testing.assert_array_equal(resumed, expected)
+
+
+def test_same_seed_same_history(uninterrupted, tmp_path):
+    run_job(tmp_path)
+    history = (tmp_path / "history.csv").read_text().splitlines()
+    expected = (uninterrupted[0] / "history.csv").read_text().splitlines()
+    drop_seconds = [line.rsplit(",", 1)[0] for line in history]
+    assert drop_seconds == [line.rsplit(",", 1)[0] for line in expected]
+
+
+def test_finished_run_is_not_trained_again(uninterrupted, tmp_path):
+    run_job(tmp_path, epochs=2)
+    stdout = run_job(tmp_path, epochs=2)
+    assert "Resuming from epoch 2 of 2" in stdout
+    assert "epoch " not in stdout.replace("Resuming from epoch", "")
+
+
+def test_checkpoint_of_other_recipe_is_error(tmp_path):
+    from tests.training_job import random_split
+
+    data = random_split(16, 0)
+    keras.utils.set_random_seed(0)
+    train(build_model("improved_se"), data, data, Recipe(1e-3, epochs=1, batch_size=8), tmp_path, verbose=False)
+    with pytest.raises(ValueError, match="was made with recipe .* Pass the same settings"):
+        train(build_model("improved_se"), data, data, Recipe(1e-4, epochs=1, batch_size=8), tmp_path, verbose=False)
+
+
+def test_nan_loss_names_epoch_rate_and_policy(tmp_path):
+    from tests.training_job import random_split
+
+    data = random_split(16, 0)
+    keras.utils.set_random_seed(0)
+    with pytest.raises(TrainingDivergedError, match=r"epoch 1: .*learning rate 1e\+30, precision policy float32"):
+        train(build_model("improved_se"), data, data, Recipe(1e30, epochs=2, batch_size=8), tmp_path, verbose=False)
+
+
+def test_balanced_class_weights():
+    weights = balanced_class_weights(np.array([0, 0, 0, 1]))
+    assert weights[0] == pytest.approx(4 / 21)
+    assert weights[1] == pytest.approx(4 / 7)
+    assert weights[2] == 1.0
+    assert not any(math.isnan(w) for w in weights.values())
