@@ -1,6 +1,6 @@
 """Train a small improved SE run on random faces; used by the resume tests as a child process.
 
-Usage: python training_job.py OUTPUT_DIR EPOCHS. Saves the final weights to OUTPUT_DIR/final.npz.
+Usage: python training_job.py OUTPUT_DIR EPOCHS [TRAIN_IMAGES]. Saves the final weights to OUTPUT_DIR/final.npz.
 """
 
 import sys
@@ -26,8 +26,9 @@ def random_split(count: int, seed: int) -> Split:
 
 if __name__ == "__main__":
     output_dir, epochs = sys.argv[1], int(sys.argv[2])
+    train_images = int(sys.argv[3]) if len(sys.argv) > 3 else 256
     keras.utils.set_random_seed(3)
     network = build_model("improved_se")
     recipe = Recipe(learning_rate=1e-3, epochs=epochs, batch_size=16)
-    train(network, random_split(256, 0), random_split(32, 1), recipe, output_dir, seed=3)
+    train(network, random_split(train_images, 0), random_split(32, 1), recipe, output_dir, seed=3)
     np.savez(f"{output_dir}/final.npz", *network.get_weights())
