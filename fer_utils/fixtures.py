@@ -384,8 +384,17 @@ def _contains_fixture(root: Path, manifest: dict[str, object]) -> bool:
     )
 
 
+TRAIN_PER_CLASS = 100
+TEST_PER_CLASS = 20
+"""Default fixture size: enough training steps per epoch for the models' BatchNorm
+statistics to settle within a few epochs, small enough for a CPU run of minutes."""
+
+
 def make_fixture(
-    root: Path | str, train_per_class: int = 40, test_per_class: int = 12, seed: int = 0
+    root: Path | str,
+    train_per_class: int = TRAIN_PER_CLASS,
+    test_per_class: int = TEST_PER_CLASS,
+    seed: int = 0,
 ) -> Path:
     """Write the synthetic dataset in every layout under `root` and return `root`.
 
@@ -475,13 +484,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--train-per-class",
         type=int,
-        default=40,
+        default=TRAIN_PER_CLASS,
         help="train faces per emotion (default: %(default)s)",
     )
     parser.add_argument(
         "--test-per-class",
         type=int,
-        default=12,
+        default=TEST_PER_CLASS,
         help="test faces per emotion (default: %(default)s)",
     )
     parser.add_argument(

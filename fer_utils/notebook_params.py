@@ -8,9 +8,10 @@ mistyped `-p epoch 3` stops the run instead of being ignored.
 
 from fer_utils.params import check_choice, check_fraction, check_positive_int, check_seed
 from fer_utils.precision import POLICIES
+from fer_utils.recipes import PRESETS
 
 COMMON = ("data_dir", "epochs", "batch_size", "seed", "output_dir", "max_train_images", "overwrite")
-TRAINING = COMMON + ("precision", "validation_fraction", "class_weighting")
+TRAINING = COMMON + ("preset", "precision", "validation_fraction", "class_weighting")
 
 NOTEBOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
     "01_data_augmentation": ("data_dir", "seed", "output_dir", "max_train_images", "overwrite"),
@@ -23,7 +24,7 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
 
 
 def _check_value(name: str, value) -> None:
-    if name in ("epochs", "batch_size", "pseudo_epochs"):
+    if name in ("epochs", "batch_size", "pseudo_epochs", "max_train_images") and value is not None:
         check_positive_int(name, value)
     elif name == "seed":
         check_seed(value)
@@ -33,10 +34,10 @@ def _check_value(name: str, value) -> None:
         check_fraction(name, value, inclusive=True)
     elif name == "precision":
         check_choice(name, value, POLICIES)
+    elif name == "preset":
+        check_choice(name, value, PRESETS)
     elif name in ("overwrite", "class_weighting") and not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False, got {value!r}.")
-    elif name == "max_train_images" and value is not None:
-        check_positive_int(name, value)
 
 
 def check_parameters(namespace: dict, names_before: set[str], notebook: str) -> dict:

@@ -5,7 +5,7 @@ from fer_utils.params import check_fraction, check_max_images, check_positive_in
 
 DEFAULTS = {
     "data_dir": None, "epochs": 3, "batch_size": 32, "seed": 0, "output_dir": None,
-    "max_train_images": None, "overwrite": False, "precision": "float32",
+    "max_train_images": None, "overwrite": False, "preset": "auto", "precision": "float32",
     "validation_fraction": 0.2, "class_weighting": False,
 }
 
@@ -55,6 +55,9 @@ def test_names_defined_before_parameters_are_allowed():
 
 @pytest.mark.parametrize("name, value, message", [
     ("epochs", 0, "epochs must be a positive integer"),
+    ("batch_size", 2.5, "batch_size must be a positive integer"),
+    ("preset", "fast", "preset must be one of auto, report, fixture"),
+    ("max_train_images", 0, "max_train_images must be a positive integer"),
     ("precision", "float16", "precision must be one of float32, mixed_float16, mixed_bfloat16, auto"),
     ("overwrite", "yes", "overwrite must be True or False"),
     ("seed", -1, "seed must be an integer >= 0"),
