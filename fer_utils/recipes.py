@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass, replace
 
 import keras
 
-from fer_utils.params import check_choice
+from fer_utils.params import check_choice, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class Recipe:
     decay_steps: int = 100_000
     decay_rate: float = 0.96
     patience: int | None = None
+
+    def __post_init__(self):
+        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
+            raise ValueError(f"learning_rate must be a number > 0, got {self.learning_rate!r}.")
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("decay_steps", self.decay_steps)
+        if self.patience is not None:
+            check_positive_int("patience", self.patience)
 
     def with_overrides(self, **changes) -> "Recipe":
         """Return a copy with the given fields replaced; None values are ignored."""

@@ -1,6 +1,6 @@
 import pytest
 
-from fer_utils.recipes import FIXTURE_RECIPES, RECIPES, choose_recipe, make_optimizer
+from fer_utils.recipes import FIXTURE_RECIPES, RECIPES, Recipe, choose_recipe, make_optimizer
 
 
 def test_report_recipes():
@@ -34,3 +34,14 @@ def test_decay_schedule_is_staircase():
     schedule = make_optimizer(RECIPES["improved_se"])._learning_rate
     assert float(schedule(99_999)) == pytest.approx(1e-4)
     assert float(schedule(100_000)) == pytest.approx(0.96e-4)
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"learning_rate": 0, "epochs": 1}, "learning_rate must be a number > 0, got 0"),
+    ({"learning_rate": 1e-3, "epochs": 0}, "epochs must be a positive integer"),
+    ({"learning_rate": 1e-3, "epochs": 1, "batch_size": -8}, "batch_size must be a positive integer"),
+    ({"learning_rate": 1e-3, "epochs": 1, "patience": 0}, "patience must be a positive integer"),
+])
+def test_invalid_recipe_is_rejected(fields, message):
+    with pytest.raises(ValueError, match=message):
+        Recipe(**fields)
