@@ -22,7 +22,10 @@ def project_root() -> Path | None:
 
 
 def default_runs_dir() -> Path:
-    """Return runs/ in the checkout, or ./runs when the package is installed elsewhere."""
+    """Return $FER_RUNS_DIR if set, else runs/ in the checkout, else ./runs."""
+    configured = os.environ.get("FER_RUNS_DIR")
+    if configured:
+        return Path(configured).expanduser()
     root = project_root()
     return (root if root else Path.cwd()) / "runs"
 

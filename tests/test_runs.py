@@ -13,6 +13,11 @@ def test_default_run_dir_is_new_and_timestamped(tmp_path, monkeypatch):
     assert path.is_dir()
 
 
+def test_runs_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("FER_RUNS_DIR", str(tmp_path / "elsewhere"))
+    assert prepare_run_dir("02_shallow").parent == tmp_path / "elsewhere"
+
+
 def test_finished_run_is_not_overwritten(tmp_path):
     (tmp_path / METRICS_FILE).write_text("{}")
     with pytest.raises(FileExistsError, match="already contains a finished run .* set overwrite=True"):
