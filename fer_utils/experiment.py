@@ -5,6 +5,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from fer_utils.data import load_dataset, stratified_split, take_subset
 from fer_utils.data.dataset import Dataset, Split
@@ -28,9 +29,9 @@ class ExperimentData:
         return self.dataset.test
 
 
-def resolve_data_dir(data_dir) -> Path:
-    """Return data_dir as a Path, or the bundled synthetic fixture's FER-2013 layout for None."""
-    return fixture_path("fer2013") if data_dir is None else Path(data_dir).expanduser()
+def resolve_data_dir(data_dir, fixture_layout: str = "fer2013") -> Path:
+    """Return data_dir as a Path, or for None the bundled synthetic fixture in `fixture_layout`."""
+    return fixture_path(fixture_layout) if data_dir is None else Path(data_dir).expanduser()
 
 
 def prepare_data(data_dir, *, validation_fraction: float = 0.2, max_train_images: int | None = None,
@@ -60,6 +61,18 @@ def training_summary(result: TrainingResult) -> dict:
         "val_accuracy_at_best_epoch": float(history["val_accuracy"][result.best_epoch - 1]),
         "seconds_per_epoch": result.seconds_per_epoch,
     }
+
+
+def summarize_test_metrics(test_metrics: dict) -> dict:
+    """Return the headline test numbers of evaluate()'s metrics: accuracy, macro-F1, accuracy per origin."""
+    summary = {"accuracy": test_metrics["accuracy"], "macro_f1": test_metrics["macro_f1"]}
+    summary |= {f"accuracy_{origin}": m["accuracy"] for origin, m in test_metrics["accuracy_by_origin"].items()}
+    return summary
+
+
+def per_class_table(test_metrics: dict) -> pd.DataFrame:
+    """Return precision, recall, F1 and support of each emotion as a table, rounded to 3 digits."""
+    return pd.DataFrame(test_metrics["per_class"]).T.round(3)
 
 
 def write_metrics(output_dir: str | Path, *, model_name: str, parameters: dict, data: ExperimentData,
