@@ -60,7 +60,7 @@ FER-2013 at batch 32 is about 720 steps per epoch, so 80 epochs are about 58,000
 
 
 FIXTURE_RECIPES: dict[str, Recipe] = {
-    "shallow": Recipe(learning_rate=1e-3, epochs=15, batch_size=8),
+    "shallow": Recipe(learning_rate=1e-4, epochs=10, batch_size=32),
     "deep": Recipe(learning_rate=1e-3, epochs=10, batch_size=8),
     "se": Recipe(learning_rate=1e-3, epochs=4, batch_size=8),
     "improved_se": Recipe(learning_rate=1e-3, epochs=15, batch_size=8),
@@ -72,6 +72,12 @@ The fixture gives only 17 steps per epoch at batch 32. BatchNorm's moving statis
 loss rises while the training loss falls, which stops the report's recipe early. So
 these use batch 8, Adam at 1e-3 and no early stopping. The se network trains about
 six times slower than improved_se, hence its few epochs.
+
+The shallow network is the exception. Its dense layer has 18.9 million weights, so each
+Adam step costs more than its convolutions, and batch 32 (a quarter of the steps) keeps
+an epoch near 5 seconds instead of 12 on a 2-core CPU. It keeps the report's rate of
+1e-4. Within 15 epochs it stayed near chance on the fixture either way (measured with
+1e-3 at batch 8 and with 1e-4 at batch 32), so it trains only 10.
 """
 
 PRESETS = ("auto", "report", "fixture")
