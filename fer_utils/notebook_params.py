@@ -23,7 +23,8 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _check_value(name: str, value) -> None:
+def check_parameter_value(name: str, value) -> None:
+    """Raise ValueError when `value` is outside the range of the notebook parameter `name`."""
     if name in ("epochs", "batch_size", "pseudo_epochs", "max_train_images") and value is not None:
         check_positive_int(name, value)
     elif name == "seed":
@@ -58,5 +59,5 @@ def check_parameters(namespace: dict, names_before: set[str], notebook: str) -> 
     if missing:
         raise ValueError(f"Notebook {notebook} does not define parameter(s) {', '.join(missing)}.")
     for name in allowed:
-        _check_value(name, namespace[name])
+        check_parameter_value(name, namespace[name])
     return {name: namespace[name] for name in allowed}

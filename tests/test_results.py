@@ -1,0 +1,165 @@
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from fer_utils.pipeline import collect
+from fer_utils.results import find_results, results_table, to_markdown, write_results
+
+SYSTEM_CPU = {"cpu": "Test CPU 3000", "cpu_cores": 2, "gpus": []}
+SYSTEM_GPU = {"cpu": "Test CPU 3000", "cpu_cores": 16, "gpus": ["NVIDIA H200"]}
+RECIPE = {"learning_rate": 1e-4, "epochs": 30, "batch_size": 32, "decay": True, "decay_steps": 100000,
+          "decay_rate": 0.96, "patience": None}
+
+
+def _test_metrics(accuracy, macro_f1, origins=None):
+    return {"n": 100, "accuracy": accuracy, "macro_f1": macro_f1,
+            "accuracy_by_origin": {name: {"n": 50, "accuracy": value} for name, value in (origins or {}).items()},
+            "per_class": {}, "confusion_matrix": [[0] * 7 for _ in range(7)]}
+
+
+def _training(epochs, best_val, seconds):
+    return {"epochs_run": epochs, "best_epoch": epochs, "best_val_accuracy": best_val, "seconds_per_epoch": seconds}
+
+
+def _write_run(folder, metrics, figures=()):
+    folder.mkdir(parents=True)
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    for name in figures:
+        (folder / name).write_bytes(f"png of {folder.name}/{name}".encode())
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    """A run_all folder with the data notebook, the SE network and the pseudo-labelling notebook."""
+    root = tmp_path / "run_all-test"
+    _write_run(root / "01_data_augmentation", {"notebook": "01_data_augmentation", "class_counts": {}},
+               ["class_samples.png", "augmentations.png"])
+    _write_run(root / "04_se", {
+        "notebook": "04_se", "model": "se", "dataset": "FER-2013", "parameter_count": 7954695,
+        "recipe": RECIPE, "training": _training(30, 0.62, 35.5),
+        "test": _test_metrics(0.615, 0.55, {"PublicTest": 0.61, "PrivateTest": 0.62}), "system": SYSTEM_GPU,
+    }, ["training_curves.png", "confusion_matrix.png", "prediction_grid.png"])
+    _write_run(root / "06_rafdb_pseudolabel", {
+        "notebook": "06_rafdb_pseudolabel", "model": "improved_se", "dataset": "RAF-DB", "parameter_count": 5235335,
+        "training": _training(10, 0.74, 12.0), "test": _test_metrics(0.764, 0.66, {"test": 0.764}),
+        "phases": {
+            "labelled": {"training": _training(25, 0.71, 10.0), "recipe": RECIPE,
+                         "test": _test_metrics(0.75, 0.64, {"test": 0.75})},
+            "pseudo_labelled": {"training": _training(10, 0.74, 12.0), "recipe": RECIPE,
+                                "test": _test_metrics(0.764, 0.66, {"test": 0.764})},
+        },
+        "system": SYSTEM_CPU,
+    }, ["training_curves.png", "confusion_matrix.png"])
+    return root
+
+
+def test_table_has_row_per_model_and_phase(run_dir):
+    table = results_table(find_results([run_dir]))
+    assert table["model"].tolist() == ["se", "improved_se (labelled only)", "improved_se (+ pseudo-labels)"]
+    assert table["notebook"].tolist() == ["04_se", "06_rafdb_pseudolabel", "06_rafdb_pseudolabel"]
+
+
+def test_table_values_of_single_run(run_dir):
+    se = results_table(find_results([run_dir]), relative_to=run_dir).iloc[0]
+    assert se["parameters"] == 7954695
+    assert se["epochs_run"] == 30
+    assert se["best_val_accuracy"] == 0.62
+    assert se["test_accuracy"] == 0.615
+    assert se["test_accuracy_PublicTest"] == 0.61
+    assert se["test_accuracy_PrivateTest"] == 0.62
+    assert se["macro_f1"] == 0.55
+    assert se["seconds_per_epoch"] == 35.5
+    assert se["hardware"] == "NVIDIA H200"
+    assert se["recipe"] == "Adam 0.0001 (decay 0.96 every 100,000 steps), batch 32, 30 epochs"
+    assert se["report"].startswith("61.6% validation")
+    assert se["source"] == "04_se/metrics.json"
+
+
+def test_table_values_of_each_phase(run_dir):
+    table = results_table(find_results([run_dir]), relative_to=run_dir)
+    before, after = table.iloc[1], table.iloc[2]
+    assert (before["epochs_run"], before["test_accuracy"], before["best_val_accuracy"]) == (25, 0.75, 0.71)
+    assert (after["epochs_run"], after["test_accuracy"], after["macro_f1"]) == (10, 0.764, 0.66)
+    assert math.isnan(after["test_accuracy_PublicTest"])
+    assert after["hardware"] == "CPU: Test CPU 3000 (2 cores)"
+    assert after["source"] == "06_rafdb_pseudolabel/metrics.json"
+
+
+def test_markdown_formats_percentages(run_dir):
+    markdown = to_markdown(results_table(find_results([run_dir])))
+    lines = markdown.splitlines()
+    assert lines[0].startswith("| notebook | model | dataset | parameters |")
+    assert "| 04_se | se | FER-2013 | 7,954,695 |" in lines[2]
+    assert "| 61.5% | 61.0% | 62.0% | 55.0% | 35.5 |" in lines[2]
+    assert "| 76.4% |  |  | 66.0% |" in lines[4]
+
+
+def test_write_results_files_and_figures(run_dir):
+    table = write_results(find_results([run_dir]), run_dir)
+    assert len(table) == 3
+    csv = pd.read_csv(run_dir / "results.csv")
+    assert csv["test_accuracy"].tolist() == [0.615, 0.75, 0.764]
+    figures = sorted(path.name for path in (run_dir / "figures").iterdir())
+    assert figures == [
+        "confusion_matrix_04_se.png", "confusion_matrix_06_rafdb_pseudolabel.png", "data_augmentations.png",
+        "data_class_samples.png", "figure_3_se_training_curves.png", "figure_5_pseudolabel_training_curves.png",
+    ]
+    assert (run_dir / "figures" / "figure_3_se_training_curves.png").read_bytes() == b"png of 04_se/training_curves.png"
+    assert "04_se/metrics.json" in (run_dir / "results.md").read_text()
+
+
+def test_collect_rebuilds_without_stale_figures(run_dir):
+    collect(run_dir)
+    (run_dir / "figures" / "figure_1_shallow_training_curves.png").write_bytes(b"stale")
+    collect(run_dir)
+    assert not (run_dir / "figures" / "figure_1_shallow_training_curves.png").exists()
+    assert (run_dir / "figures" / "figure_3_se_training_curves.png").exists()
+
+
+def test_collect_from_single_notebook_runs(tmp_path, run_dir):
+    alone = tmp_path / "runs" / "02_shallow-20250101-120000"
+    _write_run(alone, {"model": "shallow", "training": _training(30, 0.41, 5.0), "test": _test_metrics(0.4, 0.3),
+                       "system": SYSTEM_CPU}, ["training_curves.png"])
+    results = tmp_path / "results"
+    collect(alone, run_dir / "04_se", results_dir=results)
+    table = pd.read_csv(results / "results.csv")
+    assert table["notebook"].tolist() == ["02_shallow", "04_se"]
+    assert (results / "figures" / "figure_1_shallow_training_curves.png").exists()
+
+
+def test_figures_refuses_other_files(run_dir):
+    (run_dir / "figures").mkdir()
+    (run_dir / "figures" / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="contains files other than figures \\(notes.txt\\)"):
+        write_results(find_results([run_dir]), run_dir)
+
+
+def test_unknown_notebook_folder_is_error(tmp_path):
+    _write_run(tmp_path / "07_extra", {"test": _test_metrics(0.5, 0.5)})
+    with pytest.raises(ValueError, match="names no known notebook \\(got '07_extra'\\)"):
+        find_results([tmp_path])
+
+
+def test_notebook_from_model_name(tmp_path):
+    _write_run(tmp_path / "run", {"model": "deep", "training": _training(3, 0.3, 1.0), "test": _test_metrics(0.3, 0.2)})
+    assert [result.notebook for result in find_results([tmp_path / "run"])] == ["03_deep"]
+
+
+def test_folder_without_metrics_is_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="contains no metrics.json"):
+        find_results([tmp_path])
+
+
+def test_missing_folder_is_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Run folder .*nowhere does not exist"):
+        find_results([tmp_path / "nowhere"])
+
+
+def test_invalid_json_is_error(tmp_path):
+    folder = tmp_path / "05_improved_se"
+    folder.mkdir()
+    (folder / "metrics.json").write_text("{not json")
+    with pytest.raises(ValueError, match="05_improved_se/metrics.json is not valid JSON"):
+        find_results([tmp_path])
