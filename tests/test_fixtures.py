@@ -30,9 +30,8 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
     }
 
 
-def test_fixture_files_byte_identical(fixture_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("FER_FIXTURE_DIR", str(tmp_path / "again"))
-    fixture_path("fer2013")
+def test_fixture_files_byte_identical(fixture_dir, tmp_path):
+    make_fixture(tmp_path / "again", train_per_class=40, test_per_class=12)
     first, second = tree_bytes(fixture_dir), tree_bytes(tmp_path / "again")
     assert sorted(first) == sorted(second)
     differing = [name for name in first if first[name] != second[name]]
@@ -205,11 +204,13 @@ def test_too_few_faces_rejected(tmp_path, train, test):
         make_fixture(tmp_path / "fx", train_per_class=train, test_per_class=test)
 
 
-def test_fixture_path_layouts(fixture_dir, monkeypatch):
-    monkeypatch.setenv("FER_FIXTURE_DIR", str(fixture_dir))
+def test_fixture_path_layouts(tmp_path, monkeypatch):
+    monkeypatch.setenv("FER_FIXTURE_DIR", str(tmp_path / "default"))
     for layout, relative in LAYOUT_PATHS.items():
-        assert fixture_path(layout) == fixture_dir / relative
+        assert fixture_path(layout) == tmp_path / "default" / relative
         assert fixture_path(layout).exists()
+    manifest = json.loads((tmp_path / "default" / "fixture.json").read_text())
+    assert (manifest["train_per_class"], manifest["test_per_class"]) == (100, 20)
 
 
 def test_fixture_path_unknown_layout():
