@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -97,8 +96,3 @@ def save_figure(figure, output_dir: str | Path, name: str) -> Path:
     path = Path(output_dir) / f"{name}.png"
     figure.savefig(path, dpi=120)
     return path
-
-
-def close_figures() -> None:
-    """Close every open figure (after it was shown), to free memory in long sessions."""
-    plt.close("all")
