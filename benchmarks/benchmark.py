@@ -66,7 +66,7 @@ def extract_train_folder(source: Path, target: Path) -> Path:
 
 
 def original_dataset(train_folder: Path, seed: int):
-    """The report's pipeline: decode JPEGs on every pass, augment one image at a time."""
+    """Build the report's pipeline: decode JPEGs on every pass, augment one image at a time."""
     import tensorflow as tf
 
     augmentation = build_augmentation(seed=seed)

@@ -77,8 +77,8 @@ def load_fer2013(
     files, listed all at once so they can be removed or replaced. Such files raise
     rather than being skipped, so every image file is either loaded or reported and the
     split sizes never shrink unnoticed. One DataWarning is
-    issued for each of: ignored hidden, system or out-of-layout entries; images
-    converted from a size or mode other than 48x48 grayscale; classes missing from a
+    issued per kind of change: ignored hidden, system or out-of-layout entries, images
+    converted from a size or mode other than 48x48 grayscale, and classes missing from a
     split. For fer2013.csv, see read_fer2013_csv for the row checks.
     """
     layout = require_layout(source, ("fer2013_folder", "fer2013_zip", "fer2013_csv"))
