@@ -8,6 +8,7 @@ import pandas as pd
 
 from fer_utils.data import load_dataset, stratified_split, take_subset
 from fer_utils.data.dataset import Dataset, Split
+from fer_utils.data.kaggle import download_kaggle_dataset, is_kaggle_source
 from fer_utils.fixtures import fixture_path
 from fer_utils.params import check_max_images
 from fer_utils.runs import METRICS_FILE, system_info, write_json
@@ -29,8 +30,14 @@ class ExperimentData:
 
 
 def resolve_data_dir(data_dir, fixture_layout: str = "fer2013") -> Path:
-    """Return data_dir as a Path, or for None the bundled synthetic fixture in `fixture_layout`."""
-    return fixture_path(fixture_layout) if data_dir is None else Path(data_dir).expanduser()
+    """Return data_dir as a Path: for None the bundled synthetic fixture in `fixture_layout`,
+    for "kagglehub:<owner>/<name>" the folder kagglehub downloads that dataset into.
+    """
+    if data_dir is None:
+        return fixture_path(fixture_layout)
+    if is_kaggle_source(data_dir):
+        return download_kaggle_dataset(data_dir)
+    return Path(data_dir).expanduser()
 
 
 def prepare_data(data_dir, *, validation_fraction: float = 0.2, max_train_images: int | None = None,

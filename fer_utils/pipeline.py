@@ -22,6 +22,7 @@ from pathlib import Path
 
 import papermill
 
+from fer_utils.data.kaggle import is_kaggle_source
 from fer_utils.notebook_params import NOTEBOOK_PARAMETERS, check_parameter_value
 from fer_utils.results import find_results, write_results
 from fer_utils.runs import default_runs_dir, project_root, write_json
@@ -59,7 +60,7 @@ def _check_parameters(where: str, notebook: str | None, parameters) -> None:
 
 def _absolute_data_dir(parameters: dict) -> dict:
     data_dir = parameters.get("data_dir")
-    if data_dir is None:
+    if data_dir is None or is_kaggle_source(data_dir):
         return parameters
     return {**parameters, "data_dir": str(Path(data_dir).expanduser().resolve())}
 
@@ -195,15 +196,17 @@ def run_all(config: RunConfig, runs_dir: str | Path, only: Sequence[str] | None 
     return run_dir, records
 
 
-def collect(run_dir: str | Path, *more_run_dirs: str | Path, results_dir: str | Path | None = None) -> Path:
-    """Rebuild results.csv, results.md and figures/ from finished runs, without training.
+def collect(run_dir: str | Path, *more_run_dirs: str | Path, results_dir: str | Path | None = None,
+            figures_dir: str | Path | None = None) -> Path:
+    """Rebuild results.csv, results.md and the figures from finished runs, without training.
 
-    The results go to results_dir, by default the first run folder. Returns that folder.
+    The results go to results_dir, by default the first run folder, and the figures to
+    figures_dir, by default results_dir/figures. Returns results_dir.
     """
     results = find_results([run_dir, *more_run_dirs])
     target = Path(results_dir) if results_dir is not None else Path(run_dir)
     target.mkdir(parents=True, exist_ok=True)
-    table = write_results(results, target)
+    table = write_results(results, target, figures_dir)
     logger.info("Wrote %d result rows and the figures of %d runs to %s", len(table), len(results), target)
     return target
 
@@ -222,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks of the config")
     parser.add_argument("--results-dir", type=Path,
                         help="with --collect-only: where to write the results (default: the first RUN_DIR)")
+    parser.add_argument("--figures-dir", type=Path,
+                        help="with --collect-only: where to write the figures (default: RESULTS_DIR/figures)")
     return parser
 
 
@@ -234,12 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only:
             parser.error("--only goes with --config, not with --collect-only.")
         try:
-            collect(*args.collect_only, results_dir=args.results_dir)
+            collect(*args.collect_only, results_dir=args.results_dir, figures_dir=args.figures_dir)
         except (ValueError, FileNotFoundError, FileExistsError) as error:
             parser.error(str(error))
         return 0
-    if args.results_dir:
-        parser.error("--results-dir goes with --collect-only; a run writes its results into its run folder.")
+    if args.results_dir or args.figures_dir:
+        parser.error("--results-dir and --figures-dir go with --collect-only; a run writes its results into "
+                     "its run folder.")
     try:
         config = load_config(args.config)
         select_notebooks(config, args.only)
