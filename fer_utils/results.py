@@ -162,6 +162,13 @@ def _row(result: NotebookResult, model: str, training: dict, test: dict, recipe:
 PHASE_NAMES = {"labelled": "labelled only", "pseudo_labelled": "+ pseudo-labels"}
 
 
+def shown_path(path: Path, relative_to: Path | None) -> Path:
+    """Return path relative to `relative_to` when it lies below it, else path unchanged."""
+    if relative_to is not None and path.resolve().is_relative_to(relative_to.resolve()):
+        return path.resolve().relative_to(relative_to.resolve())
+    return path
+
+
 def result_rows(result: NotebookResult, relative_to: Path | None = None) -> list[dict]:
     """Return the table rows of one metrics.json: none for a run without a test evaluation,
     one per phase for the pseudo-labelling notebook, one otherwise.
@@ -171,9 +178,7 @@ def result_rows(result: NotebookResult, relative_to: Path | None = None) -> list
     metrics = result.metrics
     if "test" not in metrics:
         return []
-    source = result.path
-    if relative_to is not None and result.path.resolve().is_relative_to(relative_to.resolve()):
-        source = result.path.resolve().relative_to(relative_to.resolve())
+    source = shown_path(result.path, relative_to)
     model = metrics.get("model", "")
     phases = metrics.get("phases")
     if not phases:
@@ -246,15 +251,17 @@ def figure_sources(results: Iterable[NotebookResult]) -> dict[str, Path]:
     return sources
 
 
-def write_results(results: list[NotebookResult], results_dir: str | Path) -> pd.DataFrame:
-    """Write results.csv, results.md and figures/ into results_dir, and return the table.
+def write_results(results: list[NotebookResult], results_dir: str | Path,
+                  figures_dir: str | Path | None = None) -> pd.DataFrame:
+    """Write results.csv and results.md into results_dir and the figures into figures_dir
+    (default results_dir/figures), and return the table.
 
-    figures/ is emptied of PNG files first, so it contains only figures of these runs.
-    Raises FileExistsError when figures/ contains anything other than PNG files.
+    The figures folder is emptied of PNG files first, so it contains only figures of these
+    runs. Raises FileExistsError when it contains anything other than PNG files.
     """
     results_dir = Path(results_dir)
     table = results_table(results, relative_to=results_dir.resolve())
-    figures_dir = results_dir / "figures"
+    figures_dir = Path(figures_dir) if figures_dir is not None else results_dir / "figures"
     if figures_dir.exists():
         others = [path.name for path in figures_dir.iterdir() if path.suffix != ".png"]
         if others:
@@ -266,7 +273,7 @@ def write_results(results: list[NotebookResult], results_dir: str | Path) -> pd.
     for target, source in figure_sources(results).items():
         shutil.copyfile(source, figures_dir / target)
     table.to_csv(results_dir / "results.csv", index=False)
-    sources = sorted({str(result.path) for result in results})
+    sources = sorted({str(shown_path(result.path, results_dir)) for result in results})
     (results_dir / "results.md").write_text(
         "# Results\n\nAccuracies are on each run's test split; `source` is the metrics.json every number "
         "of its row comes from.\n\n" + to_markdown(table) + "\nCollected from:\n\n"

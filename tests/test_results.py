@@ -163,3 +163,19 @@ def test_invalid_json_is_error(tmp_path):
     (folder / "metrics.json").write_text("{not json")
     with pytest.raises(ValueError, match="05_improved_se/metrics.json is not valid JSON"):
         find_results([tmp_path])
+
+
+def test_collect_figures_to_own_folder(tmp_path, run_dir):
+    results, figures = tmp_path / "reports", tmp_path / "figures"
+    collect(run_dir / "04_se", results_dir=results, figures_dir=figures)
+    assert sorted(path.name for path in figures.iterdir()) == ["confusion_matrix_04_se.png",
+                                                               "figure_3_se_training_curves.png"]
+    assert not (results / "figures").exists()
+    assert (results / "results.csv").is_file()
+
+
+def test_results_name_sources_relative_to_results(tmp_path, run_dir):
+    results = run_dir.parent
+    collect(run_dir / "04_se", results_dir=results)
+    assert "- run_all-test/04_se/metrics.json\n" in (results / "results.md").read_text()
+    assert pd.read_csv(results / "results.csv")["source"].tolist() == ["run_all-test/04_se/metrics.json"]
