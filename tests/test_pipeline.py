@@ -86,6 +86,13 @@ def test_shipped_configs_list_every_notebook(name):
     assert list(load_config(CONFIGS / name).notebooks) == list(NOTEBOOK_PARAMETERS)
 
 
+def test_short_se_config_stops_after_four_epochs():
+    config = load_config(CONFIGS / "real-04-short.json")
+    assert list(config.notebooks) == ["04_se"]
+    assert config.notebooks["04_se"]["epochs"] == 4
+    assert config.notebooks["04_se"]["preset"] == "report"
+
+
 def test_only_selects_and_rejects():
     config = parse_config({"notebooks": {"02_shallow": {}, "03_deep": {}}})
     assert list(select_notebooks(config, ["03_deep"])) == ["03_deep"]
