@@ -16,12 +16,14 @@ from fer_utils.publish import publish_run
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return 0 after publishing, exit with a usage error otherwise."""
     parser = argparse.ArgumentParser(description="Publish one notebook's finished run folder without face images.")
-    parser.add_argument("run_dir", type=Path, help="the notebook's run folder: metrics.json and its executed .ipynb")
+    parser.add_argument("run_dir", type=Path, help="the notebook's run folder, which contains its metrics.json")
     parser.add_argument("report_dir", type=Path, help="new folder to create, such as reports/<notebook>-<dataset>-<epochs>")
+    parser.add_argument("--notebook", type=Path,
+                        help="the executed notebook, when it is not the only .ipynb file in run_dir")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     try:
-        written = publish_run(args.run_dir, args.report_dir)
+        written = publish_run(args.run_dir, args.report_dir, args.notebook)
     except (FileNotFoundError, FileExistsError, ValueError) as error:
         parser.error(str(error))
     print("\n".join(str(path) for path in written))

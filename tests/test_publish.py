@@ -9,10 +9,10 @@ import pytest
 from fer_utils.publish import (
     FACE_FREE_TAG,
     FIGURES_WITHOUT_FACES,
-    IMAGE_TYPES,
     REMOVED_NOTE,
     project_face_free_sources,
     publish_run,
+    shows_picture,
     strip_face_outputs,
 )
 
@@ -38,7 +38,7 @@ def _executed_notebook():
 
 def _image_count(cell):
     outputs = cell.get("outputs", [])
-    return sum(kind in IMAGE_TYPES for output in outputs for kind in output.get("data", {}))
+    return sum(shows_picture(kind, value) for output in outputs for kind, value in output.get("data", {}).items())
 
 
 @pytest.fixture
@@ -79,6 +79,46 @@ def test_strip_accepts_sources_of_tagged_cells():
     assert _image_count(notebook.cells[3]) == 1
 
 
+@pytest.mark.parametrize("bundle", [
+    {"image/webp": "UklGRg=="},
+    {"application/pdf": "JVBERi0="},
+    {"text/html": "<p>grid</p><img src='data:image/png;base64,iVBORw0KGgo='>"},
+    {"text/markdown": "![face](data:image/png;base64,iVBORw0KGgo=)"},
+    {"application/vnd.jupyter.widget-view+json": {"model_id": "abc"}},
+])
+def test_strip_removes_every_picture_type(bundle):
+    cell = nbformat.v4.new_code_cell("show(face)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={**bundle, "text/plain": "<face>"})]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert strip_face_outputs(notebook) == 1
+    assert [output.get("text") for output in cell.outputs] == [REMOVED_NOTE]
+
+
+def test_strip_keeps_tables_and_text():
+    cell = nbformat.v4.new_code_cell("class_count_table(splits)")
+    table = {"text/html": "<table><tr><td>happy</td></tr></table>", "text/plain": "happy"}
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=table, execution_count=1)]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    assert strip_face_outputs(notebook) == 0
+    assert cell.outputs[0]["data"] == table
+
+
+def test_strip_drops_attachments_and_widgets():
+    markdown = nbformat.v4.new_markdown_cell("![face](attachment:face.png)")
+    markdown["attachments"] = {"face.png": {"image/png": "iVBORw0KGgo="}}
+    notebook = nbformat.v4.new_notebook(cells=[markdown], metadata={"widgets": {"state": {}}})
+    assert strip_face_outputs(notebook) == 1
+    assert "attachments" not in markdown
+    assert "widgets" not in notebook.metadata
+
+
+def test_strip_rejects_inline_picture_in_markdown():
+    markdown = nbformat.v4.new_markdown_cell("<img src='data:image/png;base64,iVBORw0KGgo='>")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Run"), markdown])
+    with pytest.raises(ValueError, match="Cell 1 \\(markdown\\) embeds a picture"):
+        strip_face_outputs(notebook)
+
+
 def test_project_notebooks_tag_curves_not_grids():
     sources = project_face_free_sources("05_improved_se.ipynb")
     assert any("plot_training_curves(" in source for source in sources)
@@ -105,6 +145,39 @@ def test_publish_never_overwrites(run_dir, tmp_path):
     assert (report / "metrics.json").read_text() == "earlier"
 
 
+def test_publish_skips_symbolic_links(run_dir, tmp_path):
+    (run_dir / "training_curves.png").unlink()
+    (run_dir / "training_curves.png").symlink_to(run_dir / "prediction_grid.png")
+    report = tmp_path / "reports" / "03_deep-check"
+    publish_run(run_dir, report)
+    assert not (report / "training_curves.png").exists()
+    assert (report / "confusion_matrix.png").is_file()
+
+
+def test_publish_takes_notebook_elsewhere(run_dir, tmp_path):
+    executed = tmp_path / "03_deep-fer2013.ipynb"
+    (run_dir / "03_deep.ipynb").rename(executed)
+    report = tmp_path / "reports" / "03_deep-check"
+    publish_run(run_dir, report, executed)
+    assert (report / "03_deep-fer2013.ipynb").is_file()
+
+
+def test_publish_failure_leaves_nothing(run_dir, tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("shutil.copy2", fail)
+    reports = tmp_path / "reports"
+    with pytest.raises(OSError, match="disk full"):
+        publish_run(run_dir, reports / "03_deep-check")
+    assert list(reports.iterdir()) == []
+
+
+def test_publish_rejects_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Run folder .*nowhere does not exist"):
+        publish_run(tmp_path / "nowhere", tmp_path / "report")
+
+
 def test_publish_rejects_unfinished_run(run_dir, tmp_path):
     (run_dir / "metrics.json").unlink()
     with pytest.raises(FileNotFoundError, match="metrics.json"):
@@ -122,7 +195,7 @@ def test_publish_script_reports_error(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "publish_run.py"), str(tmp_path / "missing"),
                              str(tmp_path / "report")], capture_output=True, text=True)
     assert result.returncode == 2
-    assert "missing" in result.stderr
+    assert "missing does not exist" in result.stderr
 
 
 def _published_files():
