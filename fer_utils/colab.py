@@ -11,20 +11,31 @@ import nbformat
 
 REPOSITORY_LINE = re.compile(r'^REPOSITORY = "[^"\n]*"', re.MULTILINE)
 REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+BRANCH_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 LINKS_START = "<!-- colab-links:start -->"
 LINKS_END = "<!-- colab-links:end -->"
 
 
 def check_repository(repository: str) -> str:
     """Return repository when it is a GitHub "owner/name", else raise ValueError."""
-    if not REPOSITORY_NAME.match(repository):
+    parts = repository.split("/")
+    if not REPOSITORY_NAME.fullmatch(repository) or any(part in (".", "..") for part in parts) \
+            or repository.endswith(".git"):
         raise ValueError(f"Repository {repository!r} is not a GitHub owner/name, such as 'my-user/fer-se'.")
     return repository
 
 
+def check_branch(branch: str) -> str:
+    """Return branch when it is a plausible Git branch name for a URL, else raise ValueError."""
+    if not BRANCH_NAME.fullmatch(branch) or ".." in branch or branch.endswith((".", "/", ".lock")):
+        raise ValueError(f"Branch {branch!r} is not a valid branch name for a Colab link, such as 'main'.")
+    return branch
+
+
 def colab_url(repository: str, notebook: str, branch: str = "main") -> str:
     """Return the URL that opens notebooks/<notebook> of a GitHub repository in Colab."""
-    return f"https://colab.research.google.com/github/{check_repository(repository)}/blob/{branch}/notebooks/{notebook}"
+    return (f"https://colab.research.google.com/github/{check_repository(repository)}/blob/{check_branch(branch)}/"
+            f"notebooks/{notebook}")
 
 
 def set_repository(notebook: nbformat.NotebookNode, repository: str) -> bool:

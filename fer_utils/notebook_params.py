@@ -6,6 +6,7 @@ cell or papermill's injected cell added must be a parameter of that notebook, so
 mistyped `-p epoch 3` stops the run instead of being ignored.
 """
 
+from fer_utils.data.kaggle import check_kaggle_source, is_kaggle_source
 from fer_utils.params import check_choice, check_fraction, check_positive_int, check_seed
 from fer_utils.precision import POLICIES
 from fer_utils.recipes import PRESETS
@@ -39,6 +40,8 @@ def check_parameter_value(name: str, value) -> None:
         check_choice(name, value, PRESETS)
     elif name in ("overwrite", "class_weighting") and not isinstance(value, bool):
         raise ValueError(f"{name} must be True or False, got {value!r}.")
+    elif name == "data_dir" and is_kaggle_source(value):
+        check_kaggle_source(value)
 
 
 def check_parameters(namespace: dict, names_before: set[str], notebook: str) -> dict:

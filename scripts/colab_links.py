@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/colab_links.py my-user/fer-se [--branch main]
 
-Run it once after publishing the project on GitHub, then commit the changed files.
+Run it once after publishing the project on GitHub, then commit the changed files. The
+setup cells install the package from the repository's default branch, whatever --branch is.
 """
 
 import argparse
@@ -11,9 +12,31 @@ from pathlib import Path
 
 import nbformat
 
-from fer_utils.colab import check_repository, links_markdown, replace_links, set_repository
+from fer_utils.colab import check_branch, check_repository, links_markdown, replace_links, set_repository
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def planned_changes(repository: str, branch: str) -> dict[Path, str]:
+    """Return the new text of every notebook and of the README, without writing anything.
+
+    Raises ValueError naming the file that lacks its REPOSITORY line or link markers.
+    """
+    changes = {}
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        try:
+            set_repository(notebook, repository)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from error
+        changes[path] = nbformat.writes(notebook) + "\n"
+    readme = ROOT / "README.md"
+    try:
+        changes[readme] = replace_links(readme.read_text(), links_markdown(repository, [p.name for p in paths], branch))
+    except ValueError as error:
+        raise ValueError(f"{readme}: {error}") from error
+    return changes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,20 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--branch", default="main", help="branch the Colab links open (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
-        check_repository(args.repository)
+        changes = planned_changes(check_repository(args.repository), check_branch(args.branch))
     except ValueError as error:
         parser.error(str(error))
 
-    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    for path in paths:
-        notebook = nbformat.read(path, as_version=4)
-        if set_repository(notebook, args.repository):
-            nbformat.write(notebook, path)
+    for path, text in changes.items():
+        if path.read_text() != text:
+            path.write_text(text)
             print(f"updated {path.relative_to(ROOT)}")
-    readme = ROOT / "README.md"
-    readme.write_text(replace_links(readme.read_text(), links_markdown(args.repository, [p.name for p in paths],
-                                                                        args.branch)))
-    print(f"updated {readme.relative_to(ROOT)}")
     return 0
 
 

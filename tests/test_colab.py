@@ -8,6 +8,7 @@ import pytest
 from fer_utils.colab import LINKS_END, LINKS_START, colab_url, links_markdown, replace_links, set_repository
 from fer_utils.data.kaggle import download_kaggle_dataset
 from fer_utils.experiment import prepare_data
+from fer_utils.pipeline import parse_config
 from fer_utils.fixtures import fixture_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,11 +34,28 @@ def test_kaggle_data_dir_downloads_and_loads(fake_kagglehub):
     assert len(data.train) + len(data.validation) == len(prepare_data(None, seed=0).dataset.train)
 
 
-@pytest.mark.parametrize("data_dir", ["kagglehub:", "kagglehub:fer2013", "kagglehub:a/b/c", "kagglehub:/b"])
+@pytest.mark.parametrize("data_dir", ["kagglehub:", "kagglehub:fer2013", "kagglehub:a/b/c", "kagglehub:/b",
+                                      "kagglehub: msambare/fer2013", "kagglehub:a/b/versions/x"])
 def test_kaggle_handle_without_owner_is_error(data_dir, fake_kagglehub):
     with pytest.raises(ValueError, match="owner>/<name>"):
         download_kaggle_dataset(data_dir)
     assert fake_kagglehub == []
+
+
+def test_kaggle_handle_takes_version(fake_kagglehub):
+    download_kaggle_dataset("kagglehub:msambare/fer2013/versions/1")
+    assert fake_kagglehub == ["msambare/fer2013/versions/1"]
+
+
+def test_config_rejects_invalid_kaggle_handle():
+    content = {"notebooks": {"05_improved_se": {"data_dir": "kagglehub:fer2013"}}}
+    with pytest.raises(ValueError, match="names no Kaggle dataset"):
+        parse_config(content)
+
+
+def test_config_keeps_kaggle_handle():
+    content = {"notebooks": {"05_improved_se": {"data_dir": "kagglehub:msambare/fer2013"}}}
+    assert parse_config(content).notebooks["05_improved_se"]["data_dir"] == "kagglehub:msambare/fer2013"
 
 
 def test_kaggle_without_kagglehub_is_error(monkeypatch):
@@ -51,7 +69,8 @@ def test_colab_url():
         "https://colab.research.google.com/github/me/fer-se/blob/main/notebooks/05_improved_se.ipynb")
 
 
-@pytest.mark.parametrize("repository", ["", "fer-se", "me/fer se", "https://github.com/me/fer-se"])
+@pytest.mark.parametrize("repository", ["", "fer-se", "me/fer se", "https://github.com/me/fer-se", "me/fer-se\n",
+                                        "../..", "me/fer-se.git"])
 def test_colab_url_rejects_non_repository(repository):
     with pytest.raises(ValueError, match="owner/name"):
         colab_url(repository, "05_improved_se.ipynb")
@@ -65,6 +84,12 @@ def test_setup_cell_takes_repository(path):
     assert 'REPOSITORY = "me/fer-se"' in setup.source
     assert "git+https://github.com/{REPOSITORY}" in setup.source
     assert not set_repository(notebook, "me/fer-se")
+
+
+@pytest.mark.parametrize("branch", ["", "dev branch", "a..b", "#x", "dev/"])
+def test_colab_url_rejects_invalid_branch(branch):
+    with pytest.raises(ValueError, match="not a valid branch name"):
+        colab_url("me/fer-se", "05_improved_se.ipynb", branch)
 
 
 def test_readme_links_replaced_between_markers():
@@ -108,6 +133,15 @@ def test_setup_cell_installs_from_repository_on_colab(monkeypatch):
 def test_setup_cell_without_repository_explains(monkeypatch):
     with pytest.raises(RuntimeError, match="set REPOSITORY"):
         _run_setup_cell(monkeypatch, None)
+
+
+def test_setup_cell_names_are_not_parameters():
+    notebook = nbformat.read(ROOT / "notebooks" / "05_improved_se.ipynb", as_version=4)
+    setup = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    namespace = {}
+    exec(setup.source, namespace)
+    assert "REPOSITORY" not in namespace
+    assert "MOUNT_DRIVE" not in namespace
 
 
 def test_setup_cell_does_nothing_elsewhere(monkeypatch):

@@ -1,8 +1,10 @@
 """Download a dataset from Kaggle with kagglehub, for a data_dir written as "kagglehub:<owner>/<name>"."""
 
+import re
 from pathlib import Path
 
 KAGGLEHUB_PREFIX = "kagglehub:"
+HANDLE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/versions/[0-9]+)?")
 FER2013_HANDLE = "msambare/fer2013"
 """The Kaggle copy of FER-2013 in image folders (train/ and test/, one folder per emotion)."""
 
@@ -12,17 +14,24 @@ def is_kaggle_source(data_dir) -> bool:
     return isinstance(data_dir, str) and data_dir.startswith(KAGGLEHUB_PREFIX)
 
 
-def download_kaggle_dataset(data_dir: str) -> Path:
-    """Download "kagglehub:<owner>/<name>" into kagglehub's cache and return its local folder.
-
-    kagglehub downloads once and reuses its cache afterwards. Raises ValueError for a
-    handle without an owner and a name, and ModuleNotFoundError when kagglehub is not
-    installed (Colab has it; elsewhere `pip install kagglehub`).
-    """
+def check_kaggle_source(data_dir: str) -> str:
+    """Return the handle of "kagglehub:<owner>/<name>[/versions/<n>]", or raise ValueError naming data_dir."""
     handle = data_dir[len(KAGGLEHUB_PREFIX):]
-    if handle.count("/") != 1 or not all(handle.split("/")):
+    if not HANDLE.fullmatch(handle):
         raise ValueError(f"data_dir {data_dir!r} names no Kaggle dataset: write it as "
-                         f"'{KAGGLEHUB_PREFIX}<owner>/<name>', such as '{KAGGLEHUB_PREFIX}{FER2013_HANDLE}'.")
+                         f"'{KAGGLEHUB_PREFIX}<owner>/<name>' or '{KAGGLEHUB_PREFIX}<owner>/<name>/versions/<n>', "
+                         f"such as '{KAGGLEHUB_PREFIX}{FER2013_HANDLE}'.")
+    return handle
+
+
+def download_kaggle_dataset(data_dir: str) -> Path:
+    """Download "kagglehub:<owner>/<name>[/versions/<n>]" into kagglehub's cache and return its folder.
+
+    kagglehub downloads once and reuses its cache afterwards. Raises ValueError for an
+    invalid handle (check_kaggle_source) and ModuleNotFoundError when kagglehub is not
+    installed (Colab has it, and elsewhere `pip install kagglehub` adds it).
+    """
+    handle = check_kaggle_source(data_dir)
     try:
         import kagglehub
     except ModuleNotFoundError as error:
