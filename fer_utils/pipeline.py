@@ -205,9 +205,12 @@ def collect(run_dir: str | Path, *more_run_dirs: str | Path, results_dir: str | 
     """
     results = find_results([run_dir, *more_run_dirs])
     target = Path(results_dir) if results_dir is not None else Path(run_dir)
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"Results folder {target} is a file; pass a folder.")
     target.mkdir(parents=True, exist_ok=True)
     table = write_results(results, target, figures_dir)
-    logger.info("Wrote %d result rows and the figures of %d runs to %s", len(table), len(results), target)
+    logger.info("Wrote %d result rows of %d runs to %s and their figures to %s", len(table), len(results), target,
+                figures_dir if figures_dir is not None else target / "figures")
     return target
 
 
@@ -240,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--only goes with --config, not with --collect-only.")
         try:
             collect(*args.collect_only, results_dir=args.results_dir, figures_dir=args.figures_dir)
-        except (ValueError, FileNotFoundError, FileExistsError) as error:
+        except (ValueError, FileNotFoundError, NotADirectoryError) as error:
             parser.error(str(error))
         return 0
     if args.results_dir or args.figures_dir:

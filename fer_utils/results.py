@@ -8,6 +8,8 @@ Figures 1-6, every confusion matrix and the data figures, each copied from its r
 import json
 import logging
 import math
+import os
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +43,9 @@ REPORT_FIGURES = {
 
 DATA_FIGURES = ("class_samples.png", "class_distribution.png", "augmentations.png", "augmentation_draws.png")
 """The data notebook's figures, copied as data_<name>."""
+
+COLLECTED_FIGURES = re.compile(r"(figure_[1-6]_|confusion_matrix_|data_)[A-Za-z0-9_]+\.png")
+"""Names of the figures that write_results copies (REPORT_FIGURES, confusion matrices, data figures)."""
 
 COLUMNS = (
     "notebook", "model", "dataset", "parameters", "recipe", "epochs_run", "best_val_accuracy",
@@ -163,10 +168,10 @@ PHASE_NAMES = {"labelled": "labelled only", "pseudo_labelled": "+ pseudo-labels"
 
 
 def shown_path(path: Path, relative_to: Path | None) -> Path:
-    """Return path relative to `relative_to` when it lies below it, else path unchanged."""
-    if relative_to is not None and path.resolve().is_relative_to(relative_to.resolve()):
-        return path.resolve().relative_to(relative_to.resolve())
-    return path
+    """Return path relative to the folder `relative_to` (with ../ where needed), or unchanged for None."""
+    if relative_to is None:
+        return path
+    return Path(os.path.relpath(path.resolve(), relative_to.resolve()))
 
 
 def result_rows(result: NotebookResult, relative_to: Path | None = None) -> list[dict]:
@@ -256,21 +261,23 @@ def write_results(results: list[NotebookResult], results_dir: str | Path,
     """Write results.csv and results.md into results_dir and the figures into figures_dir
     (default results_dir/figures), and return the table.
 
-    The figures folder is emptied of PNG files first, so it contains only figures of these
-    runs. Raises FileExistsError when it contains anything other than PNG files.
+    Figures that an earlier collection wrote there (the names in COLLECTED_FIGURES) and
+    that these runs do not provide are deleted and logged, so the folder shows only these
+    runs. Every other file in it is left alone. Raises NotADirectoryError when
+    figures_dir is a file.
     """
     results_dir = Path(results_dir)
     table = results_table(results, relative_to=results_dir.resolve())
     figures_dir = Path(figures_dir) if figures_dir is not None else results_dir / "figures"
-    if figures_dir.exists():
-        others = [path.name for path in figures_dir.iterdir() if path.suffix != ".png"]
-        if others:
-            raise FileExistsError(f"{figures_dir} contains files other than figures ({', '.join(others)}); "
-                                  "move them away or choose another results folder.")
-        for path in figures_dir.glob("*.png"):
-            path.unlink()
+    if figures_dir.exists() and not figures_dir.is_dir():
+        raise NotADirectoryError(f"Figures folder {figures_dir} is a file; pass a folder.")
     figures_dir.mkdir(parents=True, exist_ok=True)
-    for target, source in figure_sources(results).items():
+    sources = figure_sources(results)
+    for path in sorted(figures_dir.glob("*.png")):
+        if COLLECTED_FIGURES.fullmatch(path.name) and path.name not in sources:
+            logger.info("Deleting %s: no collected run provides it now.", path)
+            path.unlink()
+    for target, source in sources.items():
         shutil.copyfile(source, figures_dir / target)
     table.to_csv(results_dir / "results.csv", index=False)
     sources = sorted({str(shown_path(result.path, results_dir)) for result in results})

@@ -129,11 +129,22 @@ def test_collect_from_single_notebook_runs(tmp_path, run_dir):
     assert (results / "figures" / "figure_1_shallow_training_curves.png").exists()
 
 
-def test_figures_refuses_other_files(run_dir):
-    (run_dir / "figures").mkdir()
-    (run_dir / "figures" / "notes.txt").write_text("keep me")
-    with pytest.raises(FileExistsError, match="contains files other than figures \\(notes.txt\\)"):
-        write_results(find_results([run_dir]), run_dir)
+def test_figures_keeps_files_it_did_not_write(run_dir):
+    figures = run_dir / "figures"
+    figures.mkdir()
+    (figures / "notes.txt").write_text("keep me")
+    (figures / "my_plot.png").write_bytes(b"mine")
+    (figures / "confusion_matrix_02_shallow.png").write_bytes(b"stale")
+    write_results(find_results([run_dir]), run_dir)
+    assert (figures / "notes.txt").read_text() == "keep me"
+    assert (figures / "my_plot.png").read_bytes() == b"mine"
+    assert not (figures / "confusion_matrix_02_shallow.png").exists()
+
+
+def test_figures_folder_that_is_file_is_error(run_dir, tmp_path):
+    (tmp_path / "figures.png").write_bytes(b"png")
+    with pytest.raises(NotADirectoryError, match="figures.png is a file"):
+        write_results(find_results([run_dir]), run_dir, tmp_path / "figures.png")
 
 
 def test_unknown_notebook_folder_is_error(tmp_path):
@@ -172,6 +183,12 @@ def test_collect_figures_to_own_folder(tmp_path, run_dir):
                                                                "figure_3_se_training_curves.png"]
     assert not (results / "figures").exists()
     assert (results / "results.csv").is_file()
+
+
+def test_results_name_outside_sources_relative(tmp_path, run_dir):
+    results = tmp_path / "reports"
+    collect(run_dir / "04_se", results_dir=results)
+    assert pd.read_csv(results / "results.csv")["source"].tolist() == ["../run_all-test/04_se/metrics.json"]
 
 
 def test_results_name_sources_relative_to_results(tmp_path, run_dir):
