@@ -86,10 +86,10 @@ def test_shipped_configs_list_every_notebook(name):
     assert list(load_config(CONFIGS / name).notebooks) == list(NOTEBOOK_PARAMETERS)
 
 
-def test_short_se_config_stops_after_four_epochs():
+def test_short_se_config_stops_after_three_epochs():
     config = load_config(CONFIGS / "real-04-short.json")
     assert list(config.notebooks) == ["04_se"]
-    assert config.notebooks["04_se"]["epochs"] == 4
+    assert config.notebooks["04_se"]["epochs"] == 3
     assert config.notebooks["04_se"]["preset"] == "report"
 
 
