@@ -93,6 +93,13 @@ def test_short_se_config_stops_after_three_epochs():
     assert config.notebooks["04_se"]["preset"] == "report"
 
 
+def test_short_pseudolabel_config_uses_subset():
+    config = load_config(CONFIGS / "real-06-short.json")
+    assert list(config.notebooks) == ["06_rafdb_pseudolabel"]
+    assert config.notebooks["06_rafdb_pseudolabel"]["max_train_images"] == 8000
+    assert config.notebooks["06_rafdb_pseudolabel"]["data_dir"].endswith("fer2013/archive.zip")
+
+
 def test_only_selects_and_rejects():
     config = parse_config({"notebooks": {"02_shallow": {}, "03_deep": {}}})
     assert list(select_notebooks(config, ["03_deep"])) == ["03_deep"]
