@@ -96,7 +96,7 @@ def test_short_se_config_stops_after_three_epochs():
 def test_short_pseudolabel_config_uses_subset():
     config = load_config(CONFIGS / "real-06-short.json")
     assert list(config.notebooks) == ["06_rafdb_pseudolabel"]
-    assert config.notebooks["06_rafdb_pseudolabel"]["max_train_images"] == 8000
+    assert config.notebooks["06_rafdb_pseudolabel"]["max_train_images"] == 12000
     assert config.notebooks["06_rafdb_pseudolabel"]["data_dir"].endswith("fer2013/archive.zip")
 
 
