@@ -100,6 +100,13 @@ def test_short_pseudolabel_config_uses_subset():
     assert config.notebooks["06_rafdb_pseudolabel"]["data_dir"].endswith("fer2013/archive.zip")
 
 
+def test_pseudolabel_control_differs_only_in_threshold():
+    short = load_config(CONFIGS / "real-06-short.json").notebooks["06_rafdb_pseudolabel"]
+    control = load_config(CONFIGS / "real-06-control.json").notebooks["06_rafdb_pseudolabel"]
+    assert control.pop("confidence_threshold") == 1.0
+    assert control == short
+
+
 def test_only_selects_and_rejects():
     config = parse_config({"notebooks": {"02_shallow": {}, "03_deep": {}}})
     assert list(select_notebooks(config, ["03_deep"])) == ["03_deep"]
