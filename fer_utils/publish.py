@@ -53,16 +53,16 @@ def face_free_sources(notebook: nbformat.NotebookNode) -> set[str]:
 
 
 def _strip_outputs(outputs: list) -> tuple[list, int]:
-    kept, removed = [], 0
+    outputs_kept, removed = [], 0
     for output in outputs:
         data = output.get("data", {})
         pictures = [mime_type for mime_type, value in data.items() if shows_picture(mime_type, value)]
         if not pictures:
-            kept.append(output)
+            outputs_kept.append(output)
             continue
         removed += 1
-        kept.append(nbformat.v4.new_output("stream", name="stdout", text=REMOVED_NOTE))
-    return kept, removed
+        outputs_kept.append(nbformat.v4.new_output("stream", name="stdout", text=REMOVED_NOTE))
+    return outputs_kept, removed
 
 
 def strip_face_outputs(notebook: nbformat.NotebookNode, also_face_free: set[str] = frozenset()) -> int:

@@ -9,7 +9,6 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,9 +42,6 @@ REPORT_FIGURES = {
 
 DATA_FIGURES = ("class_samples.png", "class_distribution.png", "augmentations.png", "augmentation_draws.png")
 """The data notebook's figures, copied as data_<name>."""
-
-COLLECTED_FIGURES = re.compile(r"(figure_[1-6]_|confusion_matrix_|data_)[A-Za-z0-9_]+\.png")
-"""Names of the figures that write_results copies (REPORT_FIGURES, confusion matrices, data figures)."""
 
 COLUMNS = (
     "notebook", "model", "dataset", "parameters", "recipe", "epochs_run", "best_val_accuracy",
@@ -237,6 +233,12 @@ def _latest_by_notebook(results: Iterable[NotebookResult]) -> dict[str, Notebook
     return latest
 
 
+def collected_figure_names() -> set[str]:
+    """Return every file name that figure_sources can produce, for any notebook."""
+    names = set(REPORT_FIGURES) | {f"data_{name}" for name in DATA_FIGURES}
+    return names | {f"confusion_matrix_{notebook}.png" for notebook in NOTEBOOK_PARAMETERS}
+
+
 def figure_sources(results: Iterable[NotebookResult]) -> dict[str, Path]:
     """Map each figure file name of the results folder to the run file it is copied from.
 
@@ -261,7 +263,7 @@ def write_results(results: list[NotebookResult], results_dir: str | Path,
     """Write results.csv and results.md into results_dir and the figures into figures_dir
     (default results_dir/figures), and return the table.
 
-    Figures that an earlier collection wrote there (the names in COLLECTED_FIGURES) and
+    Figures that an earlier collection wrote there (the names in collected_figure_names) and
     that these runs do not provide are deleted and logged, so the folder shows only these
     runs. Every other file in it is left alone. Raises NotADirectoryError when
     figures_dir is a file.
@@ -274,7 +276,7 @@ def write_results(results: list[NotebookResult], results_dir: str | Path,
     figures_dir.mkdir(parents=True, exist_ok=True)
     sources = figure_sources(results)
     for path in sorted(figures_dir.glob("*.png")):
-        if COLLECTED_FIGURES.fullmatch(path.name) and path.name not in sources:
+        if path.name in collected_figure_names() and path.name not in sources:
             logger.info("Deleting %s: no collected run provides it now.", path)
             path.unlink()
     for target, source in sources.items():
