@@ -48,8 +48,7 @@ COLUMNS = (
     "test_accuracy", "test_accuracy_PublicTest", "test_accuracy_PrivateTest", "macro_f1",
     "seconds_per_epoch", "hardware", "report", "source",
 )
-ACCURACY_COLUMNS = ("best_val_accuracy", "test_accuracy", "test_accuracy_PublicTest", "test_accuracy_PrivateTest",
-                    "macro_f1")
+ACCURACY_COLUMNS = ("best_val_accuracy", "test_accuracy", "test_accuracy_PublicTest", "test_accuracy_PrivateTest")
 
 
 @dataclass(frozen=True)
@@ -160,7 +159,16 @@ def _row(result: NotebookResult, model: str, training: dict, test: dict, recipe:
     }
 
 
-PHASE_NAMES = {"labelled": "labelled only", "pseudo_labelled": "+ pseudo-labels"}
+def phase_name(name: str, metrics: dict) -> str:
+    """Return how the table names a pseudo-labelling phase: "labelled only", or
+    "+ N pseudo-labels" with the number kept when metrics records it.
+    """
+    if name == "labelled":
+        return "labelled only"
+    if name == "pseudo_labelled":
+        kept_count = metrics.get("pseudo_labels", {}).get("kept")
+        return "+ pseudo-labels" if kept_count is None else f"+ {kept_count:,} pseudo-labels"
+    return name
 
 
 def shown_path(path: Path, relative_to: Path | None) -> Path:
@@ -185,7 +193,7 @@ def result_rows(result: NotebookResult, relative_to: Path | None = None) -> list
     if not phases:
         return [_row(result, model, metrics.get("training") or {}, metrics["test"], metrics.get("recipe"), source)]
     return [
-        _row(result, f"{model} ({PHASE_NAMES.get(name, name)})", phase.get("training") or {}, phase["test"],
+        _row(result, f"{model} ({phase_name(name, metrics)})", phase.get("training") or {}, phase["test"],
              phase.get("recipe"), source)
         for name, phase in phases.items()
     ]
@@ -206,6 +214,8 @@ def _markdown_cell(column: str, value) -> str:
         return ""
     if column in ACCURACY_COLUMNS:
         return f"{value:.1%}"
+    if column == "macro_f1":
+        return f"{value:.3f}"
     if column == "seconds_per_epoch":
         return f"{value:.1f}"
     if column == "parameters":
@@ -214,7 +224,9 @@ def _markdown_cell(column: str, value) -> str:
 
 
 def to_markdown(table: pd.DataFrame) -> str:
-    """Return the table as a GitHub Markdown table, accuracies as percentages with one decimal."""
+    """Return the table as a GitHub Markdown table: accuracies as percentages with one
+    decimal, macro-F1 as a fraction with three.
+    """
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "---|" * len(table.columns)
     lines = [header, rule]

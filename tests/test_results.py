@@ -50,6 +50,7 @@ def run_dir(tmp_path):
             "pseudo_labelled": {"training": _training(10, 0.74, 12.0), "recipe": RECIPE,
                                 "test": _test_metrics(0.764, 0.66, {"test": 0.764})},
         },
+        "pseudo_labels": {"threshold": 0.9, "pool_size": 2400, "kept": 1423},
         "system": SYSTEM_CPU,
     }, ["training_curves.png", "confusion_matrix.png"])
     return root
@@ -57,7 +58,7 @@ def run_dir(tmp_path):
 
 def test_table_has_row_per_model_and_phase(run_dir):
     table = results_table(find_results([run_dir]))
-    assert table["model"].tolist() == ["se", "improved_se (labelled only)", "improved_se (+ pseudo-labels)"]
+    assert table["model"].tolist() == ["se", "improved_se (labelled only)", "improved_se (+ 1,423 pseudo-labels)"]
     assert table["notebook"].tolist() == ["04_se", "06_rafdb_pseudolabel", "06_rafdb_pseudolabel"]
 
 
@@ -92,8 +93,8 @@ def test_markdown_formats_percentages(run_dir):
     lines = markdown.splitlines()
     assert lines[0].startswith("| notebook | model | dataset | parameters |")
     assert "| 04_se | se | FER-2013 | 7,954,695 |" in lines[2]
-    assert "| 61.5% | 61.0% | 62.0% | 55.0% | 35.5 |" in lines[2]
-    assert "| 76.4% |  |  | 66.0% |" in lines[4]
+    assert "| 61.5% | 61.0% | 62.0% | 0.550 | 35.5 |" in lines[2]
+    assert "| 76.4% |  |  | 0.660 |" in lines[4]
 
 
 def test_write_results_files_and_figures(run_dir):
