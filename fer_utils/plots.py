@@ -15,7 +15,8 @@ def plot_training_curves(history: dict, title: str = "Training curves", phases: 
 
     history contains per-epoch lists under loss, accuracy, val_loss and val_accuracy.
     phases optionally maps a phase name to the 1-based epoch where it starts, drawn as
-    a vertical line (for example the pseudo-labelling phase).
+    a vertical line named just above the plot area, clear of the curves (for example
+    the pseudo-labelling phase).
     """
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
@@ -24,8 +25,10 @@ def plot_training_curves(history: dict, title: str = "Training curves", phases: 
         axis.plot(epochs, history[f"val_{metric}"], marker=".", label="validation")
         for name, start in (phases or {}).items():
             axis.axvline(start - 0.5, color="grey", linestyle="--")
-            axis.annotate(name, (start - 0.5, 0.98), xycoords=("data", "axes fraction"), ha="left", va="top", fontsize=9)
-        axis.set(xlabel="Epoch", ylabel=label, title=label)
+            axis.annotate(name, (start - 0.5, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
+                          textcoords="offset points", ha="left", va="bottom", fontsize=9, color="dimgrey")
+        axis.set(xlabel="Epoch", ylabel=label)
+        axis.set_title(label, pad=16 if phases else 6)
         axis.grid(alpha=0.3)
         axis.legend()
     figure.suptitle(title)
