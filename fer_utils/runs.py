@@ -1,4 +1,8 @@
-"""Run folders and the facts recorded with every run: hardware, versions, parameters."""
+"""Run folders and the facts recorded with every run: hardware, versions, parameters.
+
+Keras is imported only by the functions that query the backend, so tools that
+only read or copy run folders start without loading TensorFlow.
+"""
 
 import json
 import os
@@ -6,8 +10,6 @@ import platform
 import time
 from importlib import metadata
 from pathlib import Path
-
-import keras
 
 from fer_utils.params import check_writable_dir
 
@@ -61,6 +63,8 @@ def _cpu_model() -> str:
 
 def accelerators() -> list[str]:
     """Return the names of the GPUs visible to the Keras backend (empty on a CPU-only machine)."""
+    import keras
+
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -76,6 +80,8 @@ def accelerators() -> list[str]:
 
 def system_info() -> dict:
     """Describe the machine and software of this run: CPU, cores, GPUs, backend, versions."""
+    import keras
+
     versions = {}
     for package in PACKAGES:
         try:

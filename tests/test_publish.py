@@ -216,3 +216,9 @@ def test_reports_notebooks_show_no_faces():
             tagged = FACE_FREE_TAG in cell.metadata.get("tags", []) or cell.source in allowed
             if cell.cell_type == "code" and not tagged:
                 assert _image_count(cell) == 0, f"{path}: an untagged cell shows an image"
+
+
+def test_publishing_does_not_load_keras():
+    code = "import sys, fer_utils.publish; print(sorted({'keras', 'tensorflow'} & set(sys.modules)))"
+    loaded_modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded_modules.strip() == "[]"
