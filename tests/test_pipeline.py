@@ -93,6 +93,14 @@ def test_short_se_config_stops_after_three_epochs():
     assert config.notebooks["04_se"]["preset"] == "report"
 
 
+def test_capped_improved_se_config_keeps_recipe():
+    config = load_config(CONFIGS / "real-05-capped.json")
+    assert list(config.notebooks) == ["05_improved_se"]
+    assert config.notebooks["05_improved_se"]["epochs"] == 55
+    assert config.notebooks["05_improved_se"]["preset"] == "report"
+    assert config.notebooks["05_improved_se"]["precision"] == "float32"
+
+
 def test_short_pseudolabel_config_uses_subset():
     config = load_config(CONFIGS / "real-06-short.json")
     assert list(config.notebooks) == ["06_rafdb_pseudolabel"]
