@@ -30,7 +30,11 @@ def _gpu_policy() -> str:
 
 
 def choose_policy() -> str:
-    """Pick the fastest policy for this machine: a mixed policy on GPUs and bf16 CPUs."""
+    """Pick a policy from the hardware alone: a mixed policy on GPUs and bf16 CPUs, else float32.
+
+    NOTE: mixed_bfloat16 was faster for all four networks on a 2-core AMD EPYC but twice as
+    slow for the shallow network on a 2-core Intel Xeon with AMX (BENCHMARKS.md).
+    """
     if accelerators():
         return _gpu_policy()
     return "mixed_bfloat16" if _cpu_has_bf16() else "float32"
