@@ -161,14 +161,17 @@ def _row(result: NotebookResult, model: str, training: dict, test: dict, recipe:
 
 def phase_name(name: str, metrics: dict) -> str:
     """Return how the table names a pseudo-labelling phase: "labelled only", or
-    "+ N pseudo-labels" with the number kept when metrics records it.
+    "+ N pseudo-labels" with the number kept when metrics records it. Other phase names
+    are returned unchanged.
     """
     if name == "labelled":
         return "labelled only"
-    if name == "pseudo_labelled":
-        kept_count = metrics.get("pseudo_labels", {}).get("kept")
-        return "+ pseudo-labels" if kept_count is None else f"+ {kept_count:,} pseudo-labels"
-    return name
+    if name != "pseudo_labelled":
+        return name
+    kept_count = (metrics.get("pseudo_labels") or {}).get("kept")
+    if kept_count is None:
+        return "+ pseudo-labels"
+    return f"+ {kept_count:,} pseudo-label" + ("" if kept_count == 1 else "s")
 
 
 def shown_path(path: Path, relative_to: Path | None) -> Path:

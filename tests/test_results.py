@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fer_utils.pipeline import collect
-from fer_utils.results import find_results, results_table, to_markdown, write_results
+from fer_utils.results import find_results, phase_name, results_table, to_markdown, write_results
 
 SYSTEM_CPU = {"cpu": "Test CPU 3000", "cpu_cores": 2, "gpus": []}
 SYSTEM_GPU = {"cpu": "Test CPU 3000", "cpu_cores": 16, "gpus": ["NVIDIA H200"]}
@@ -60,6 +60,21 @@ def test_table_has_row_per_model_and_phase(run_dir):
     table = results_table(find_results([run_dir]))
     assert table["model"].tolist() == ["se", "improved_se (labelled only)", "improved_se (+ 1,423 pseudo-labels)"]
     assert table["notebook"].tolist() == ["04_se", "06_rafdb_pseudolabel", "06_rafdb_pseudolabel"]
+
+
+@pytest.mark.parametrize(("pseudo_labels", "expected"), [
+    ({"kept": 0}, "+ 0 pseudo-labels"),
+    ({"kept": 1}, "+ 1 pseudo-label"),
+    ({}, "+ pseudo-labels"),
+    (None, "+ pseudo-labels"),
+])
+def test_phase_name_counts_kept_labels(pseudo_labels, expected):
+    assert phase_name("pseudo_labelled", {"pseudo_labels": pseudo_labels}) == expected
+
+
+def test_phase_name_keeps_unknown_phase():
+    assert phase_name("labelled", {}) == "labelled only"
+    assert phase_name("fine_tuned", {}) == "fine_tuned"
 
 
 def test_table_values_of_single_run(run_dir):
