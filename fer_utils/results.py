@@ -171,7 +171,8 @@ def phase_name(name: str, metrics: dict) -> str:
     kept_count = (metrics.get("pseudo_labels") or {}).get("kept")
     if kept_count is None:
         return "+ pseudo-labels"
-    return f"+ {kept_count:,} pseudo-label" + ("" if kept_count == 1 else "s")
+    plural = "" if kept_count == 1 else "s"
+    return f"+ {kept_count:,} pseudo-label{plural}"
 
 
 def shown_path(path: Path, relative_to: Path | None) -> Path:
@@ -290,8 +291,9 @@ def write_results(results: list[NotebookResult], results_dir: str | Path,
         raise NotADirectoryError(f"Figures folder {figures_dir} is a file; pass a folder.")
     figures_dir.mkdir(parents=True, exist_ok=True)
     sources = figure_sources(results)
+    stale_names = collected_figure_names() - set(sources)
     for path in sorted(figures_dir.glob("*.png")):
-        if path.name in collected_figure_names() and path.name not in sources:
+        if path.name in stale_names:
             logger.info("Deleting %s: no collected run provides it now.", path)
             path.unlink()
     for target, source in sources.items():
