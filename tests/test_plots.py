@@ -56,7 +56,7 @@ def test_confusion_matrix_normalizes_each_row():
     assert annotations[1] == "0.75\n(30)"
 
 
-def test_prediction_grid_marks_wrong_predictions_in_red():
+def test_prediction_grid_marks_wrong_red():
     images = np.zeros((2, 48, 48, 1), dtype=np.uint8)
     labels = np.array([0, 3])
     probabilities = np.eye(7)[[0, 4]]

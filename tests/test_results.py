@@ -72,7 +72,7 @@ def test_phase_name_counts_kept_labels(pseudo_labels, expected):
     assert phase_name("pseudo_labelled", {"pseudo_labels": pseudo_labels}) == expected
 
 
-def test_phase_name_keeps_unknown_phase():
+def test_phase_name_of_other_phases():
     assert phase_name("labelled", {}) == "labelled only"
     assert phase_name("fine_tuned", {}) == "fine_tuned"
 
