@@ -103,23 +103,39 @@ def _fresh_progress(recipe: Recipe, seed: int) -> dict:
         "best_val_loss": None,
         "best_epoch": 0,
         "epochs_without_improvement": 0,
-        "finished": False,
     }
 
 
 def _resume(directory: Path, model: keras.Model, recipe: Recipe, seed: int) -> dict:
-    """Load a run's checkpoint into the model, or start fresh progress when there is none."""
+    """Load a run's checkpoint into the model, or start fresh progress when there is none.
+
+    The checkpoint must match the recipe and seed in everything but the epoch budget,
+    which may grow, or shrink down to the number of epochs already trained.
+    """
     progress = checkpoint.load_progress(directory)
     if progress is None:
         return _fresh_progress(recipe, seed)
-    if progress["recipe"] != recipe.to_dict() or progress["seed"] != seed:
+    saved = {**progress["recipe"], "epochs": recipe.epochs}
+    if saved != recipe.to_dict() or progress["seed"] != seed:
         raise ValueError(
             f"The checkpoint in {directory} was made with recipe {progress['recipe']} and "
             f"seed {progress['seed']}, not {recipe.to_dict()} and seed {seed}. Pass the same "
-            "settings to resume it, or choose a new output_dir."
+            "settings (only epochs may differ) to resume it, or choose a new output_dir."
         )
+    done = len(progress["history"].get("loss", []))
+    if recipe.epochs < done:
+        raise ValueError(
+            f"The checkpoint in {directory} has {done} trained epochs, more than epochs="
+            f"{recipe.epochs}. Pass epochs={done} or more to resume it, or choose a new output_dir."
+        )
+    progress["recipe"] = recipe.to_dict()
     checkpoint.load_variables(directory / checkpoint.STATE_FILE, _state_variables(model))
     return progress
+
+
+def _stopped_early(progress: dict, recipe: Recipe) -> bool:
+    """True when the run has had `recipe.patience` epochs in a row without a lower val_loss."""
+    return recipe.patience is not None and progress["epochs_without_improvement"] >= recipe.patience
 
 
 def _state_variables(model: keras.Model) -> list:
@@ -169,11 +185,13 @@ def train(
 ) -> TrainingResult:
     """Train `network` in place with `recipe`, checkpointing every epoch into output_dir.
 
-    If output_dir/checkpoint contains an unfinished run with the same recipe and seed, the
-    run resumes at its next epoch; otherwise it starts fresh. It prints which one it
-    does. Writes output_dir/history.csv after every epoch and output_dir/model.keras
-    at the end, holding the best epoch's weights when recipe.patience is set and the
-    last epoch's otherwise. Raises TrainingDivergedError when the loss is not finite.
+    If output_dir/checkpoint contains a run with the same recipe and seed, the run resumes
+    at its next epoch; otherwise it starts fresh. It prints which one it does. Only
+    recipe.epochs may differ from the checkpoint's: a larger budget trains on (unless
+    early stopping ended the run), a budget equal to the epochs already trained ends
+    the run there, and a smaller one is a ValueError. Writes output_dir/history.csv
+    after every epoch and output_dir/model.keras at the end, holding the best epoch's
+    weights when recipe.patience is set and the last epoch's otherwise. Raises TrainingDivergedError when the loss is not finite.
     """
     output_dir = Path(output_dir)
     state_dir = output_dir / CHECKPOINT_DIR
@@ -187,7 +205,7 @@ def train(
 
     x, y = train_split.images, one_hot(train_split.labels)
     validation = (val_split.images, one_hot(val_split.labels))
-    first_epoch = recipe.epochs if progress["finished"] else done
+    first_epoch = recipe.epochs if _stopped_early(progress, recipe) else done
     for epoch in range(first_epoch, recipe.epochs):
         order = np.random.default_rng([seed, epoch]).permutation(len(x))
         learning_rate = current_learning_rate(model)
@@ -203,7 +221,6 @@ def train(
         stop = _record_epoch(progress, logs, recipe.patience)
         if progress["best_epoch"] == epoch + 1:
             checkpoint.save_variables(state_dir / checkpoint.BEST_FILE, network.variables)
-        progress["finished"] = stop or epoch + 1 == recipe.epochs
         checkpoint.save_variables(state_dir / checkpoint.STATE_FILE, _state_variables(model))
         checkpoint.save_progress(state_dir, progress)
         _write_history(output_dir / HISTORY_FILE, progress["history"])
@@ -222,8 +239,7 @@ def _finish(network, progress, state_dir, output_dir, recipe, resumed_from) -> T
         best_epoch = progress["best_epoch"]
     model_path = output_dir / MODEL_FILE
     network.save(model_path)
-    stopped_early = len(progress["history"]["loss"]) < recipe.epochs
-    return TrainingResult(progress["history"], best_epoch, stopped_early, resumed_from, model_path)
+    return TrainingResult(progress["history"], best_epoch, _stopped_early(progress, recipe), resumed_from, model_path)
 
 
 def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:

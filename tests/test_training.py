@@ -9,9 +9,11 @@ import keras
 import numpy as np
 import pytest
 
+from fer_utils import checkpoint
 from fer_utils.models import build_model
 from fer_utils.recipes import Recipe
-from fer_utils.training import TrainingDivergedError, balanced_class_weights, train
+from fer_utils.training import CHECKPOINT_DIR, TrainingDivergedError, balanced_class_weights, train
+from tests.training_job import random_split
 
 JOB = Path(__file__).with_name("training_job.py")
 
@@ -71,30 +73,51 @@ def test_same_seed_same_history(uninterrupted, tmp_path):
     assert drop_seconds == [line.rsplit(",", 1)[0] for line in expected]
 
 
-def test_finished_run_is_not_trained_again(uninterrupted, tmp_path):
+def test_finished_run_is_not_trained_again_until_given_more_epochs(uninterrupted, tmp_path):
     run_job(tmp_path, epochs=2)
     stdout = run_job(tmp_path, epochs=2)
     assert "Resuming from epoch 2 of 2" in stdout
     assert "epoch " not in stdout.replace("Resuming from epoch", "")
+    stdout = run_job(tmp_path, epochs=3)
+    assert "Resuming from epoch 2 of 3" in stdout
+    assert "epoch 3/3" in stdout
+    for extended, expected in zip(final_weights(tmp_path), final_weights(uninterrupted[0])):
+        np.testing.assert_array_equal(extended, expected)
+
+
+def train_on_random_faces(recipe, output_dir):
+    """Train a fresh improved SE network on 16 random faces, silently, with seed 0."""
+    data = random_split(16, 0)
+    keras.utils.set_random_seed(0)
+    return train(build_model("improved_se"), data, data, recipe, output_dir, verbose=False)
 
 
 def test_checkpoint_of_other_recipe_is_error(tmp_path):
-    from tests.training_job import random_split
-
-    data = random_split(16, 0)
-    keras.utils.set_random_seed(0)
-    train(build_model("improved_se"), data, data, Recipe(1e-3, epochs=1, batch_size=8), tmp_path, verbose=False)
+    train_on_random_faces(Recipe(1e-3, epochs=1, batch_size=8), tmp_path)
     with pytest.raises(ValueError, match="was made with recipe .* Pass the same settings"):
-        train(build_model("improved_se"), data, data, Recipe(1e-4, epochs=1, batch_size=8), tmp_path, verbose=False)
+        train_on_random_faces(Recipe(1e-4, epochs=1, batch_size=8), tmp_path)
+
+
+def test_fewer_epochs_than_trained_is_error(tmp_path):
+    train_on_random_faces(Recipe(1e-3, epochs=2, batch_size=8), tmp_path)
+    with pytest.raises(ValueError, match="has 2 trained epochs, more than epochs=1. Pass epochs=2 or more"):
+        train_on_random_faces(Recipe(1e-3, epochs=1, batch_size=8), tmp_path)
+
+
+def test_early_stopped_run_is_not_trained_on(tmp_path):
+    recipe = Recipe(1e-3, epochs=1, batch_size=8, patience=1)
+    train_on_random_faces(recipe, tmp_path)
+    state_dir = tmp_path / CHECKPOINT_DIR
+    progress = checkpoint.load_progress(state_dir)
+    checkpoint.save_progress(state_dir, {**progress, "epochs_without_improvement": 1})
+    result = train_on_random_faces(recipe.with_overrides(epochs=3), tmp_path)
+    assert result.epochs_run == 1
+    assert result.stopped_early
 
 
 def test_nan_loss_names_epoch_rate_and_policy(tmp_path):
-    from tests.training_job import random_split
-
-    data = random_split(16, 0)
-    keras.utils.set_random_seed(0)
     with pytest.raises(TrainingDivergedError, match=r"epoch 1: .*learning rate 1e\+30, precision policy float32"):
-        train(build_model("improved_se"), data, data, Recipe(1e30, epochs=2, batch_size=8), tmp_path, verbose=False)
+        train_on_random_faces(Recipe(1e30, epochs=2, batch_size=8), tmp_path)
 
 
 def test_balanced_class_weights():
