@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fer_utils import checkpoint
 from fer_utils.data import load_dataset, stratified_split, take_subset
 from fer_utils.data.dataset import Split
 from fer_utils.experiment import ExperimentData, resolve_data_dir
 from fer_utils.labels import EMOTIONS, NUM_CLASSES
 from fer_utils.params import check_choice, check_fraction, check_max_images
 from fer_utils.recipes import PRESETS, Recipe, choose_recipe
+from fer_utils.training import CHECKPOINT_DIR
 
 REPORT_EPOCHS = 25
 REPORT_PSEUDO_EPOCHS = 10
@@ -127,6 +129,25 @@ def choose_phase_recipes(preset: str, *, on_fixture: bool, epochs: int | None = 
     labelled = replace(base, patience=None, epochs=epochs or (FIXTURE_EPOCHS if quick else REPORT_EPOCHS))
     pseudo = replace(labelled, epochs=pseudo_epochs or (FIXTURE_PSEUDO_EPOCHS if quick else REPORT_PSEUDO_EPOCHS))
     return labelled, pseudo
+
+
+def check_first_phase_budget(first_dir: str | Path, second_dir: str | Path, epochs: int) -> None:
+    """Raise ValueError if the second phase has begun and `epochs` is not the first phase's count.
+
+    first_dir and second_dir are the output folders that the labelled and the
+    pseudo-labelled phase give to training.train. The second phase starts from the first
+    phase's final weights and pseudo-labels, so once it has a checkpoint, the first
+    phase must keep the epochs it trained (the phases train without early stopping).
+    """
+    if checkpoint.load_progress(Path(second_dir) / CHECKPOINT_DIR) is None:
+        return
+    first = checkpoint.load_progress(Path(first_dir) / CHECKPOINT_DIR)
+    trained = len(first["history"].get("loss", [])) if first else 0
+    if epochs != trained:
+        raise ValueError(
+            f"{second_dir} contains a pseudo-labelled phase that began after {trained} labelled epochs, "
+            f"so epochs={epochs} cannot resume it. Pass epochs={trained}, or choose a new output_dir."
+        )
 
 
 def select_pseudo_labels(probabilities: np.ndarray, threshold: float) -> PseudoLabels:

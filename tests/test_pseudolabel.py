@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pytest
 
+from fer_utils import checkpoint
 from fer_utils.data.dataset import Split
 from fer_utils.labels import EMOTIONS, NUM_CLASSES
 from fer_utils.pseudolabel import (
@@ -12,6 +13,7 @@ from fer_utils.pseudolabel import (
     REPORT_PSEUDO_EPOCHS,
     UnlabelledPool,
     add_pseudo_labels,
+    check_first_phase_budget,
     choose_phase_recipes,
     join_phases,
     prepare_semi_supervised_data,
@@ -256,3 +258,21 @@ def test_auto_preset_on_fixture():
 def test_phase_overrides():
     labelled, pseudo = choose_phase_recipes("auto", on_fixture=False, epochs=3, pseudo_epochs=2, batch_size=16)
     assert (labelled.epochs, pseudo.epochs, pseudo.batch_size) == (3, 2, 16)
+
+
+def _progress(directory, epochs):
+    (directory / "checkpoint").mkdir(parents=True)
+    checkpoint.save_progress(directory / "checkpoint", {"history": {"loss": [1.0] * epochs}})
+
+
+def test_first_phase_budget_free_before_phase_two(tmp_path):
+    _progress(tmp_path / "labelled", 3)
+    check_first_phase_budget(tmp_path / "labelled", tmp_path / "pseudo_labelled", epochs=5)
+
+
+def test_first_phase_budget_fixed_after_phase_two(tmp_path):
+    _progress(tmp_path / "labelled", 3)
+    _progress(tmp_path / "pseudo_labelled", 1)
+    check_first_phase_budget(tmp_path / "labelled", tmp_path / "pseudo_labelled", epochs=3)
+    with pytest.raises(ValueError, match="began after 3 labelled epochs, so epochs=5 cannot resume it. Pass epochs=3"):
+        check_first_phase_budget(tmp_path / "labelled", tmp_path / "pseudo_labelled", epochs=5)
