@@ -36,6 +36,8 @@ class TrainingResult:
     history: per-epoch lists, keyed loss, accuracy, val_loss, val_accuracy,
         learning_rate and seconds (wall-clock seconds of the epoch, validation included).
     best_epoch: 1-based epoch whose weights the returned network has.
+    stopped_early: True when early stopping ended the run: recipe.patience epochs in a
+        row without a lower val_loss, even if the last of them was the budget's last.
     resumed_from: number of epochs a checkpoint already held when this call started
         (0 for a fresh run).
     """
@@ -129,6 +131,7 @@ def _resume(directory: Path, model: keras.Model, recipe: Recipe, seed: int) -> d
             f"{recipe.epochs}. Pass epochs={done} or more to resume it, or choose a new output_dir."
         )
     progress["recipe"] = recipe.to_dict()
+    progress.pop("finished", None)
     checkpoint.load_variables(directory / checkpoint.STATE_FILE, _state_variables(model))
     return progress
 
@@ -185,13 +188,15 @@ def train(
 ) -> TrainingResult:
     """Train `network` in place with `recipe`, checkpointing every epoch into output_dir.
 
-    If output_dir/checkpoint contains a run with the same recipe and seed, the run resumes
-    at its next epoch; otherwise it starts fresh. It prints which one it does. Only
-    recipe.epochs may differ from the checkpoint's: a larger budget trains on (unless
-    early stopping ended the run), a budget equal to the epochs already trained ends
-    the run there, and a smaller one is a ValueError. Writes output_dir/history.csv
-    after every epoch and output_dir/model.keras at the end, holding the best epoch's
-    weights when recipe.patience is set and the last epoch's otherwise. Raises TrainingDivergedError when the loss is not finite.
+    Without a checkpoint in output_dir/checkpoint the run starts fresh. With one, the run
+    resumes at its next epoch; the checkpoint's seed and recipe must match, except for
+    recipe.epochs, else ValueError. A larger epoch budget trains on (unless early
+    stopping ended the run), one equal to the epochs already trained ends the run there,
+    and a smaller one is a ValueError. It prints whether it starts or resumes.
+
+    Writes output_dir/history.csv after every epoch and output_dir/model.keras at the
+    end, holding the best epoch's weights when recipe.patience is set and the last
+    epoch's otherwise. Raises TrainingDivergedError when the loss is not finite.
     """
     output_dir = Path(output_dir)
     state_dir = output_dir / CHECKPOINT_DIR

@@ -73,7 +73,7 @@ def test_same_seed_same_history(uninterrupted, tmp_path):
     assert drop_seconds == [line.rsplit(",", 1)[0] for line in expected]
 
 
-def test_finished_run_is_not_trained_again_until_given_more_epochs(uninterrupted, tmp_path):
+def test_finished_run_trains_on_with_more_epochs(uninterrupted, tmp_path):
     run_job(tmp_path, epochs=2)
     stdout = run_job(tmp_path, epochs=2)
     assert "Resuming from epoch 2 of 2" in stdout
@@ -107,9 +107,12 @@ def test_fewer_epochs_than_trained_is_error(tmp_path):
 def test_early_stopped_run_is_not_trained_on(tmp_path):
     recipe = Recipe(1e-3, epochs=1, batch_size=8, patience=1)
     train_on_random_faces(recipe, tmp_path)
+    # Training cannot reach this state in one epoch (the first epoch always sets the best
+    # val_loss), so the test writes it: one epoch without improvement ends a patience=1 run.
     state_dir = tmp_path / CHECKPOINT_DIR
     progress = checkpoint.load_progress(state_dir)
     checkpoint.save_progress(state_dir, {**progress, "epochs_without_improvement": 1})
+    assert train_on_random_faces(recipe, tmp_path).stopped_early
     result = train_on_random_faces(recipe.with_overrides(epochs=3), tmp_path)
     assert result.epochs_run == 1
     assert result.stopped_early
