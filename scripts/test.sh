@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the whole test suite: every notebook under nbval on the fixture, then the unit tests
+# Run the whole test suite: every notebook under nbval on the fixture, then the tests in tests/
 # (one of them checks notebook 05's nbval run, so the notebooks go first).
 # Runs scripts/setup.sh first (quick when .venv is complete). Extra arguments go to pytest.
 set -euo pipefail

@@ -36,12 +36,13 @@ def test_parameters_cell_matches_registry(path):
 
 
 @pytest.fixture(scope="module")
-def improved_se_default_metrics(tmp_path_factory) -> dict:
+def improved_se_default_metrics(request, tmp_path_factory) -> dict:
     """metrics.json of notebook 05 run with its default parameters on the bundled fixture.
 
     scripts/test.sh runs nbval over the notebooks before the tests. The run that nbval
-    wrote into the runs folder during this session is reused. Without one, the notebook
-    runs here.
+    wrote into the runs folder during this session is reused. When this session has no
+    nbval item for the notebook, the notebook runs here; when it has one but its run is
+    missing, the test fails instead of training the notebook a second time.
     """
     path = NOTEBOOKS / "05_improved_se.ipynb"
     defaults = {name: ast.literal_eval(spec["default"]) for name, spec in papermill.inspect_notebook(str(path)).items()}
@@ -49,6 +50,9 @@ def improved_se_default_metrics(tmp_path_factory) -> dict:
         metrics = json.loads(metrics_file.read_text())
         if metrics_file.stat().st_mtime >= COLLECTED_AT and metrics["parameters"] == defaults:
             return metrics
+    if any(item.path == path for item in request.session.items):
+        pytest.fail(f"nbval ran {path.name} in this session, but {default_runs_dir()} holds no run of it "
+                    "with its default parameters; see that notebook's nbval result.")
     run_dir = tmp_path_factory.mktemp("improved_se") / "run"
     papermill.execute_notebook(str(path), str(run_dir.with_suffix(".ipynb")), kernel_name="python3",
                                parameters={"output_dir": str(run_dir)}, progress_bar=False)
