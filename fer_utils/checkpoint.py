@@ -61,6 +61,11 @@ def save_progress(directory: Path, progress: dict) -> None:
     _write_atomic(directory / PROGRESS_FILE, lambda handle: handle.write(text))
 
 
+def epochs_trained(progress: dict) -> int:
+    """Return the number of epochs a run's progress records."""
+    return len(progress["history"].get("loss", []))
+
+
 def load_progress(directory: Path) -> dict | None:
     """Return the saved progress of a run, or None when the folder has no checkpoint."""
     path = directory / PROGRESS_FILE

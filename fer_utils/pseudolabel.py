@@ -142,7 +142,7 @@ def check_first_phase_budget(first_dir: str | Path, second_dir: str | Path, epoc
     if checkpoint.load_progress(Path(second_dir) / CHECKPOINT_DIR) is None:
         return
     first = checkpoint.load_progress(Path(first_dir) / CHECKPOINT_DIR)
-    trained = len(first["history"].get("loss", [])) if first else 0
+    trained = checkpoint.epochs_trained(first) if first else 0
     if epochs != trained:
         raise ValueError(
             f"{second_dir} contains a pseudo-labelled phase that began after {trained} labelled epochs, "

@@ -124,7 +124,7 @@ def _resume(directory: Path, model: keras.Model, recipe: Recipe, seed: int) -> d
             f"seed {progress['seed']}, not {recipe.to_dict()} and seed {seed}. Pass the same "
             "settings (only epochs may differ) to resume it, or choose a new output_dir."
         )
-    done = len(progress["history"].get("loss", []))
+    done = checkpoint.epochs_trained(progress)
     if recipe.epochs < done:
         raise ValueError(
             f"The checkpoint in {directory} has {done} trained epochs, more than epochs="
@@ -137,7 +137,7 @@ def _resume(directory: Path, model: keras.Model, recipe: Recipe, seed: int) -> d
 
 
 def _stopped_early(progress: dict, recipe: Recipe) -> bool:
-    """True when the run has had `recipe.patience` epochs in a row without a lower val_loss."""
+    """Return True when the run had `recipe.patience` epochs in a row without a lower val_loss."""
     return recipe.patience is not None and progress["epochs_without_improvement"] >= recipe.patience
 
 
@@ -189,7 +189,7 @@ def train(
     """Train `network` in place with `recipe`, checkpointing every epoch into output_dir.
 
     Without a checkpoint in output_dir/checkpoint the run starts fresh. With one, the run
-    resumes at its next epoch; the checkpoint's seed and recipe must match, except for
+    resumes at its next epoch. The checkpoint's seed and recipe must match, except for
     recipe.epochs, else ValueError. A larger epoch budget trains on (unless early
     stopping ended the run), one equal to the epochs already trained ends the run there,
     and a smaller one is a ValueError. It prints whether it starts or resumes.
@@ -203,7 +203,7 @@ def train(
     state_dir.mkdir(parents=True, exist_ok=True)
     model = build_training_model(network, recipe, seed, augment)
     progress = _resume(state_dir, model, recipe, seed)
-    done = len(progress["history"].get("loss", []))
+    done = checkpoint.epochs_trained(progress)
     if verbose:
         print(f"Resuming from epoch {done} of {recipe.epochs} in {output_dir}" if done else
               f"Starting a fresh run of {recipe.epochs} epochs in {output_dir}")
@@ -238,7 +238,7 @@ def train(
 
 
 def _finish(network, progress, state_dir, output_dir, recipe, resumed_from) -> TrainingResult:
-    best_epoch = len(progress["history"].get("loss", []))
+    best_epoch = checkpoint.epochs_trained(progress)
     if recipe.patience is not None and progress["best_epoch"]:
         checkpoint.load_variables(state_dir / checkpoint.BEST_FILE, network.variables)
         best_epoch = progress["best_epoch"]

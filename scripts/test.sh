@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole test suite: every notebook under nbval on the fixture, then the tests in tests/
-# (one of them checks notebook 05's nbval run, so the notebooks go first).
+# Run the whole test suite: every notebook under nbval on the fixture, then the tests in tests/.
+# The notebooks go first because one test checks notebook 05's nbval run.
 # Runs scripts/setup.sh first (quick when .venv is complete). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,11 +37,11 @@ def test_parameters_cell_matches_registry(path):
 
 @pytest.fixture(scope="module")
 def improved_se_default_metrics(request, tmp_path_factory) -> dict:
-    """metrics.json of notebook 05 run with its default parameters on the bundled fixture.
+    """Return the metrics.json of notebook 05 run with its default parameters on the fixture.
 
-    scripts/test.sh runs nbval over the notebooks before the tests. The run that nbval
-    wrote into the runs folder during this session is reused. When this session has no
-    nbval item for the notebook, the notebook runs here; when it has one but its run is
+    scripts/test.sh runs nbval over the notebooks before the tests, so the run that nbval
+    wrote into the runs folder during this session is reused. When the session has no
+    nbval item for the notebook, the notebook runs here. When it has one but its run is
     missing, the test fails instead of training the notebook a second time.
     """
     path = NOTEBOOKS / "05_improved_se.ipynb"
@@ -51,7 +51,7 @@ def improved_se_default_metrics(request, tmp_path_factory) -> dict:
         if metrics_file.stat().st_mtime >= COLLECTED_AT and metrics["parameters"] == defaults:
             return metrics
     if any(item.path == path for item in request.session.items):
-        pytest.fail(f"nbval ran {path.name} in this session, but {default_runs_dir()} holds no run of it "
+        pytest.fail(f"nbval ran {path.name} in this session, but {default_runs_dir()} contains no run of it "
                     "with its default parameters; see that notebook's nbval result.")
     run_dir = tmp_path_factory.mktemp("improved_se") / "run"
     papermill.execute_notebook(str(path), str(run_dir.with_suffix(".ipynb")), kernel_name="python3",
