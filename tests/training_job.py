@@ -1,6 +1,7 @@
 """Train a small improved SE run on random faces; used by the resume tests as a child process.
 
-Usage: python training_job.py OUTPUT_DIR EPOCHS [TRAIN_IMAGES]. Saves the final weights to OUTPUT_DIR/final.npz.
+Usage: python training_job.py OUTPUT_DIR EPOCHS [TRAIN_IMAGES]. Prints the Keras backend's name first
+and saves the final weights to OUTPUT_DIR/final.npz.
 """
 
 import sys
@@ -26,7 +27,8 @@ def random_split(count: int, seed: int) -> Split:
 
 if __name__ == "__main__":
     output_dir, epochs = sys.argv[1], int(sys.argv[2])
-    train_images = int(sys.argv[3]) if len(sys.argv) > 3 else 256
+    train_images = int(sys.argv[3]) if len(sys.argv) > 3 else 64
+    print(f"backend {keras.backend.backend()}")
     keras.utils.set_random_seed(3)
     network = build_model("improved_se")
     recipe = Recipe(learning_rate=1e-3, epochs=epochs, batch_size=16)
