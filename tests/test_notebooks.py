@@ -60,7 +60,10 @@ def improved_se_default_metrics(request, tmp_path_factory) -> dict:
 
 
 def test_improved_se_learns_fixture(improved_se_default_metrics):
-    assert improved_se_default_metrics["training"]["epochs_run"] == 15
+    training = improved_se_default_metrics["training"]
+    assert training["epochs_run"] == 15
+    assert not training["stopped_early"]
+    assert training["val_accuracy_at_best_epoch"] > 0.6
     assert improved_se_default_metrics["test"]["accuracy"] > 0.6
     assert improved_se_default_metrics["test"]["macro_f1"] > 0.5
 
@@ -69,12 +72,14 @@ def test_injected_values_take_effect(tmp_path):
     run_dir = tmp_path / "run"
     papermill.execute_notebook(
         str(NOTEBOOKS / "05_improved_se.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
-        parameters={"output_dir": str(run_dir), "validation_fraction": 0.25, "epochs": 1, "batch_size": 16},
+        parameters={"output_dir": str(run_dir), "validation_fraction": 0.25, "epochs": 1, "batch_size": 16,
+                    "max_train_images": 280},
         progress_bar=False,
     )
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["split_sizes"] == {"train": 525, "validation": 175, "test": 140}
+    assert metrics["split_sizes"] == {"train": 210, "validation": 70, "test": 140}
     assert metrics["parameters"]["validation_fraction"] == 0.25
+    assert metrics["parameters"]["max_train_images"] == 280
     assert metrics["recipe"]["batch_size"] == 16
     assert metrics["training"]["epochs_run"] == 1
     assert set(metrics["test"]["accuracy_by_origin"]) == {"PublicTest", "PrivateTest"}

@@ -12,6 +12,12 @@ def test_report_recipes():
     assert {r.batch_size for r in RECIPES.values()} == {32}
 
 
+def test_fixture_improved_se_keeps_best_epoch_without_stopping_early():
+    recipe = FIXTURE_RECIPES["improved_se"]
+    assert recipe.patience is not None
+    assert recipe.patience >= recipe.epochs
+
+
 def test_auto_preset_follows_data():
     assert choose_recipe("improved_se", "auto", on_fixture=True) == FIXTURE_RECIPES["improved_se"]
     assert choose_recipe("improved_se", "auto", on_fixture=False) == RECIPES["improved_se"]
