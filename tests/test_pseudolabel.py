@@ -253,6 +253,8 @@ def test_auto_preset_on_fixture():
     labelled, pseudo = choose_phase_recipes("auto", on_fixture=True)
     assert (labelled.epochs, pseudo.epochs) == (FIXTURE_EPOCHS, FIXTURE_PSEUDO_EPOCHS)
     assert labelled.batch_size == 8
+    assert labelled.patience is None
+    assert pseudo.patience is None
 
 
 def test_phase_overrides():

@@ -12,7 +12,7 @@ def test_report_recipes():
     assert {r.batch_size for r in RECIPES.values()} == {32}
 
 
-def test_fixture_improved_se_keeps_best_epoch_without_stopping_early():
+def test_fixture_improved_se_never_stops_early():
     recipe = FIXTURE_RECIPES["improved_se"]
     assert recipe.patience is not None
     assert recipe.patience >= recipe.epochs

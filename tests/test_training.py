@@ -54,7 +54,7 @@ def test_fresh_run_says_so(uninterrupted):
     assert stdout.count("epoch ") == 3
 
 
-def test_killed_run_resumes_to_same_weights_and_history(uninterrupted, tmp_path):
+def test_killed_run_resumes_identically(uninterrupted, tmp_path):
     assert kill_after_epoch(tmp_path, 2) == -signal.SIGKILL
     assert not (tmp_path / "final.npz").exists()
     stdout = run_job(tmp_path)
@@ -98,11 +98,31 @@ def test_checkpoint_of_other_recipe_is_error(tmp_path):
 def test_equal_epochs_end_a_finished_run(tmp_path):
     recipe = Recipe(1e-3, epochs=2, batch_size=8)
     train_on_random_faces(recipe, tmp_path)
-    history = (tmp_path / "history.csv").read_text()
+    files = [tmp_path / "history.csv", tmp_path / CHECKPOINT_DIR / checkpoint.STATE_FILE,
+             tmp_path / CHECKPOINT_DIR / checkpoint.PROGRESS_FILE]
+    before = [path.read_bytes() for path in files]
     result = train_on_random_faces(recipe, tmp_path)
     assert result.resumed_from == 2
     assert result.epochs_run == 2
-    assert (tmp_path / "history.csv").read_text() == history
+    assert [path.read_bytes() for path in files] == before
+
+
+def test_patience_keeps_best_epoch(tmp_path):
+    recipe = Recipe(1e-3, epochs=1, batch_size=8, patience=5)
+    train_on_random_faces(recipe, tmp_path)
+    # A best val_loss below any real one makes epoch 2 a worse epoch than epoch 1.
+    state_dir = tmp_path / CHECKPOINT_DIR
+    checkpoint.save_progress(state_dir, {**checkpoint.load_progress(state_dir), "best_val_loss": -1.0})
+    data = random_split(16, 0)
+    network = build_model("improved_se")
+    result = train(network, data, data, recipe.with_overrides(epochs=2), tmp_path, verbose=False)
+    assert result.best_epoch == 1
+    assert not result.stopped_early
+    first, second = result.history["val_loss"]
+    assert abs(first - second) > 1e-3
+    probabilities = np.clip(network.predict(data.images, verbose=0), 1e-7, 1.0)
+    loss = -np.mean(np.log(probabilities[np.arange(len(data.labels)), data.labels]))
+    assert loss == pytest.approx(first, rel=1e-4)
 
 
 def test_fewer_epochs_than_trained_is_error(tmp_path):
