@@ -6,12 +6,13 @@ Every function draws on a new figure, returns it and changes no global settings.
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from fer_utils.labels import EMOTIONS
 
 
 def plot_training_curves(history: dict, title: str = "Training curves", phases: dict[str, int] | None = None):
-    """Plot accuracy and loss per epoch, training against validation.
+    """Plot accuracy and loss per epoch, training against validation, with whole-epoch ticks.
 
     history contains per-epoch lists under loss, accuracy, val_loss and val_accuracy.
     phases optionally maps a phase name to the 1-based epoch where it starts, drawn as
@@ -28,6 +29,7 @@ def plot_training_curves(history: dict, title: str = "Training curves", phases: 
             axis.annotate(name, (start - 0.5, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
                           textcoords="offset points", ha="left", va="bottom", fontsize=9, color="dimgrey")
         axis.set(xlabel="Epoch", ylabel=label)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(label, pad=16 if phases else 6)
         axis.grid(alpha=0.3)
         axis.legend()

@@ -44,6 +44,16 @@ def test_training_curves_plot_every_epoch():
     assert validation.get_ydata()[-1] == pytest.approx(0.6)
 
 
+@pytest.mark.parametrize("epochs", [2, 3, 35])
+def test_training_curves_tick_whole_epochs(epochs):
+    figure = plot_training_curves(_history(epochs))
+    figure.canvas.draw()
+    for axis in figure.axes:
+        ticks = [tick for tick in axis.get_xticks() if axis.get_xlim()[0] <= tick <= axis.get_xlim()[1]]
+        assert len(ticks) >= 2
+        assert all(float(tick).is_integer() for tick in ticks)
+
+
 def test_confusion_matrix_normalizes_each_row():
     matrix = np.diag([10, 20, 30, 40, 50, 60, 70])
     matrix[0, 1] = 30
