@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 
 from fer_utils import checkpoint
-from fer_utils.models import build_model
 from fer_utils.recipes import Recipe
 from fer_utils.training import CHECKPOINT_DIR, TrainingDivergedError, balanced_class_weights, train
-from tests.training_job import random_split
+from tests.training_job import random_split, small_network
 
 JOB = Path(__file__).with_name("training_job.py")
 
@@ -82,11 +81,11 @@ def test_finished_run_trains_on_with_more_epochs(uninterrupted, tmp_path):
         np.testing.assert_array_equal(extended, expected)
 
 
-def train_on_random_faces(recipe, output_dir):
-    """Train a fresh improved SE network on 16 random faces, silently, with seed 0."""
+def train_on_random_faces(recipe, output_dir, network=None):
+    """Train `network` (default: a fresh small_network()) on 16 random faces, silently, with seed 0."""
     data = random_split(16, 0)
     keras.utils.set_random_seed(0)
-    return train(build_model("improved_se"), data, data, recipe, output_dir, verbose=False)
+    return train(network or small_network(), data, data, recipe, output_dir, verbose=False)
 
 
 def test_checkpoint_of_other_recipe_is_error(tmp_path):
@@ -113,13 +112,13 @@ def test_patience_keeps_best_epoch(tmp_path):
     # A best val_loss below any real one makes epoch 2 a worse epoch than epoch 1.
     state_dir = tmp_path / CHECKPOINT_DIR
     checkpoint.save_progress(state_dir, {**checkpoint.load_progress(state_dir), "best_val_loss": -1.0})
-    data = random_split(16, 0)
-    network = build_model("improved_se")
-    result = train(network, data, data, recipe.with_overrides(epochs=2), tmp_path, verbose=False)
+    network = small_network()
+    result = train_on_random_faces(recipe.with_overrides(epochs=2), tmp_path, network)
     assert result.best_epoch == 1
     assert not result.stopped_early
     first, second = result.history["val_loss"]
     assert abs(first - second) > 1e-3
+    data = random_split(16, 0)
     probabilities = np.clip(network.predict(data.images, verbose=0), 1e-7, 1.0)
     loss = -np.mean(np.log(probabilities[np.arange(len(data.labels)), data.labels]))
     assert loss == pytest.approx(first, rel=1e-4)
