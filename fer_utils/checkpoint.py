@@ -4,6 +4,11 @@ A checkpoint is every variable of the training model (weights, BatchNorm statist
 and the random-generator states of augmentation and dropout), every optimizer
 variable, and a JSON file with the progress so far. Files are written to a temporary
 name and then renamed, so a run killed mid-write leaves the previous checkpoint intact.
+
+NOTE: each file is replaced atomically, but train() replaces the state and then the
+progress file one after the other. A run killed between the two (a few milliseconds
+on a local disk) resumes from weights one epoch ahead of its progress: it trains that
+epoch again and no longer matches an uninterrupted run.
 """
 
 import json

@@ -29,8 +29,9 @@ FIXTURE_EPOCHS = 15
 FIXTURE_PSEUDO_EPOCHS = 2
 """Quick phases for the synthetic fixture on a CPU (with FIXTURE_RECIPES' batch 8 and Adam at 1e-3).
 
-Phase 1 needs its 15 epochs: the improved_se network leaves chance on the fixture only
-after about 7. Phase 2 takes 2, enough to show its effect and draw both phases.
+Phase 1 trains 15 epochs because the improved_se network left chance on the fixture only
+at about epoch 7 and passed 80% validation accuracy at epoch 11 (one run on a 2-core
+CPU). Phase 2 trains 2, enough to change the test accuracy and to draw both phases.
 """
 
 PSEUDO_LABELS_FILE = "pseudo_labels.csv"
