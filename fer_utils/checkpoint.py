@@ -7,8 +7,9 @@ name and then renamed, so a run killed mid-write leaves the previous checkpoint 
 
 NOTE: each file is replaced atomically, but train() replaces the state and then the
 progress file one after the other. A run killed between the two (a few milliseconds
-on a local disk) resumes from weights one epoch ahead of its progress: it trains that
-epoch again and no longer matches an uninterrupted run.
+on a local disk) resumes from weights one epoch ahead of its progress, so it trains that
+epoch again and no longer matches an uninterrupted run. The best-epoch file, written
+before both, has the same gap.
 """
 
 import json

@@ -77,14 +77,14 @@ stopping cannot end the run, but the run still keeps its best epoch's weights. T
 validation accuracy can drop by 20 points in a single late epoch, so keeping the last
 epoch would make the result a matter of luck.
 
-The other networks stayed near chance on the fixture within larger budgets (shallow 15
-epochs at 1e-4, batch 32 and at 1e-3, batch 8; deep 10 epochs at 1e-3, batch 8; se 4
-epochs at 1e-3, batch 8). Their quick recipes train just enough epochs to draw every
-figure: the run checks the pipeline, not what the network can learn. The shallow
-network trains at batch 32 because its dense layer of 18.9 million weights makes each
-Adam step cost more than its convolutions. An se epoch takes about four times as long
-as an improved_se epoch (20 against 5 seconds on a 2-core Intel Xeon), so se trains
-only 2.
+The other networks stayed near chance on the fixture within larger budgets: the shallow
+network for 15 epochs both at 1e-4 with batch 32 and at 1e-3 with batch 8, the deep
+network for 10 epochs and the se network for 4, both at 1e-3 with batch 8. Their quick
+recipes train just enough epochs to draw every figure, because the run checks the
+pipeline, not what the network can learn. The shallow network trains at batch 32
+because its dense layer of 18.9 million weights makes each Adam step cost more than
+its convolutions. An se epoch takes about four times as long as an improved_se epoch
+(20 against 5 seconds on a 2-core Intel Xeon), so se trains only 2.
 """
 
 PRESETS = ("auto", "report", "fixture")

@@ -1,4 +1,4 @@
-"""Train small_network() on random faces; used by the resume and backend tests as a child process.
+"""Train small_network() on random faces, as a child process of the resume and backend tests.
 
 Usage: python training_job.py OUTPUT_DIR EPOCHS [TRAIN_IMAGES]. Prints the Keras backend's
 name first and saves the final weights to OUTPUT_DIR/final.npz.
