@@ -2,14 +2,12 @@
 
 A checkpoint is every variable of the training model (weights, BatchNorm statistics
 and the random-generator states of augmentation and dropout), every optimizer
-variable, and a JSON file with the progress so far. Files are written to a temporary
-name and then renamed, so a run killed mid-write leaves the previous checkpoint intact.
-
-NOTE: each file is replaced atomically, but train() replaces the state and then the
-progress file one after the other. A run killed between the two (a few milliseconds
-on a local disk) resumes from weights one epoch ahead of its progress, so it trains that
-epoch again and no longer matches an uninterrupted run. The best-epoch file, written
-before both, has the same gap.
+variable, the best epoch's weights, and a JSON file with the progress so far.
+progress.json is the commit point: each epoch writes its state (and best weights, when
+the epoch is the best so far) to new files named after the epoch, then replaces
+progress.json to name them, and only then removes the files no longer named. A process
+killed at any moment therefore leaves a progress.json whose files hold exactly the
+epochs it records.
 """
 
 import json
@@ -19,9 +17,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-STATE_FILE = "state.npz"
-BEST_FILE = "best.npz"
 PROGRESS_FILE = "progress.json"
+# Checkpoints written before the files were named after their epoch used these names,
+# and their progress.json names no file.
+OLD_FILES = {"state_file": "state.npz", "best_file": "best.npz"}
 
 
 def _write_atomic(path: Path, write) -> None:
@@ -65,6 +64,37 @@ def save_progress(directory: Path, progress: dict) -> None:
     """Write the run's progress (epochs done, history, early-stopping state) as JSON."""
     text = json.dumps(progress, indent=2).encode()
     _write_atomic(directory / PROGRESS_FILE, lambda handle: handle.write(text))
+
+
+def save_epoch(directory: Path, progress: dict, state_variables, best_variables=None) -> None:
+    """Checkpoint the epoch that `progress` ends with, writing progress.json last.
+
+    state_variables are the training model's and optimizer's variables; best_variables,
+    given when this epoch is the best so far, are the network's. Sets progress's
+    "state_file" (and "best_file") to the new files' names, then removes the older
+    state and best files of the folder.
+    """
+    epoch = epochs_trained(progress)
+    if best_variables is not None:
+        progress["best_file"] = f"best-{epoch:04d}.npz"
+        save_variables(directory / progress["best_file"], best_variables)
+    progress["state_file"] = f"state-{epoch:04d}.npz"
+    save_variables(directory / progress["state_file"], state_variables)
+    save_progress(directory, progress)
+    named = {progress["state_file"], progress.get("best_file")}
+    for path in [*directory.glob("state*.npz"), *directory.glob("best*.npz")]:
+        if path.name not in named:
+            path.unlink()
+
+
+def state_file(directory: Path, progress: dict) -> Path:
+    """Return the path of the training state that a run's progress names."""
+    return directory / progress.get("state_file", OLD_FILES["state_file"])
+
+
+def best_file(directory: Path, progress: dict) -> Path:
+    """Return the path of the best epoch's network weights that a run's progress names."""
+    return directory / progress.get("best_file", OLD_FILES["best_file"])
 
 
 def epochs_trained(progress: dict) -> int:

@@ -132,7 +132,7 @@ def _resume(directory: Path, model: keras.Model, recipe: Recipe, seed: int) -> d
         )
     progress["recipe"] = recipe.to_dict()
     progress.pop("finished", None)
-    checkpoint.load_variables(directory / checkpoint.STATE_FILE, _state_variables(model))
+    checkpoint.load_variables(checkpoint.state_file(directory, progress), _state_variables(model))
     return progress
 
 
@@ -224,10 +224,8 @@ def train(
         logs.update(learning_rate=learning_rate, seconds=time.perf_counter() - started)
         _check_finite(logs, epoch + 1, model)
         stop = _record_epoch(progress, logs, recipe.patience)
-        if progress["best_epoch"] == epoch + 1:
-            checkpoint.save_variables(state_dir / checkpoint.BEST_FILE, network.variables)
-        checkpoint.save_variables(state_dir / checkpoint.STATE_FILE, _state_variables(model))
-        checkpoint.save_progress(state_dir, progress)
+        best = network.variables if progress["best_epoch"] == epoch + 1 else None
+        checkpoint.save_epoch(state_dir, progress, _state_variables(model), best)
         _write_history(output_dir / HISTORY_FILE, progress["history"])
         if verbose:
             print(_epoch_line(epoch + 1, recipe.epochs, logs))
@@ -240,7 +238,7 @@ def train(
 def _finish(network, progress, state_dir, output_dir, recipe, resumed_from) -> TrainingResult:
     best_epoch = checkpoint.epochs_trained(progress)
     if recipe.patience is not None and progress["best_epoch"]:
-        checkpoint.load_variables(state_dir / checkpoint.BEST_FILE, network.variables)
+        checkpoint.load_variables(checkpoint.best_file(state_dir, progress), network.variables)
         best_epoch = progress["best_epoch"]
     model_path = output_dir / MODEL_FILE
     network.save(model_path)

@@ -100,8 +100,9 @@ def test_equal_epochs_end_a_finished_run(tmp_path):
     recipe = Recipe(1e-3, epochs=2, batch_size=8)
     trained = small_network()
     train_on_random_faces(recipe, tmp_path, trained)
-    files = [tmp_path / "history.csv", tmp_path / CHECKPOINT_DIR / checkpoint.STATE_FILE,
-             tmp_path / CHECKPOINT_DIR / checkpoint.PROGRESS_FILE]
+    state_dir = tmp_path / CHECKPOINT_DIR
+    files = [tmp_path / "history.csv", checkpoint.state_file(state_dir, checkpoint.load_progress(state_dir)),
+             state_dir / checkpoint.PROGRESS_FILE]
     before = [path.read_bytes() for path in files]
     resumed = small_network()
     result = train_on_random_faces(recipe, tmp_path, resumed)
@@ -128,6 +129,80 @@ def test_patience_decides_kept_epoch(tmp_path, patience, kept_epoch):
     assert not result.stopped_early
     same = [np.array_equal(kept, old) for kept, old in zip(network.get_weights(), epoch_one)]
     assert all(same) == (kept_epoch == 1)
+
+
+class Killed(Exception):
+    """Simulated kill of the training process."""
+
+
+def seeded_run(recipe, output_dir):
+    """Train a small_network() built with seed 0 with train_on_random_faces and return it."""
+    keras.utils.set_random_seed(0)
+    network = small_network()
+    train_on_random_faces(recipe, output_dir, network)
+    return network
+
+
+def kill_before_second_progress_write(monkeypatch, recipe, output_dir):
+    """Run seeded_run, killing it after epoch 2's weight files are written, before its progress.
+
+    Returns the progress that epoch 2 would have written.
+    """
+    real = checkpoint.save_progress
+    unwritten = {}
+
+    def save_progress(directory, progress):
+        if checkpoint.epochs_trained(progress) == 2:
+            unwritten.update(progress)
+            raise Killed
+        real(directory, progress)
+
+    monkeypatch.setattr(checkpoint, "save_progress", save_progress)
+    with pytest.raises(Killed):
+        seeded_run(recipe, output_dir)
+    monkeypatch.undo()
+    state_dir = Path(output_dir) / CHECKPOINT_DIR
+    assert checkpoint.epochs_trained(checkpoint.load_progress(state_dir)) == 1
+    return unwritten
+
+
+def test_kill_before_progress_resumes_recorded_epoch(tmp_path, monkeypatch):
+    recipe = Recipe(1e-3, epochs=2, batch_size=8)
+    expected = seeded_run(recipe, tmp_path / "uninterrupted").get_weights()
+    kill_before_second_progress_write(monkeypatch, recipe, tmp_path / "killed")
+    resumed = seeded_run(recipe, tmp_path / "killed")
+    for weights, reference in zip(resumed.get_weights(), expected):
+        np.testing.assert_array_equal(weights, reference)
+
+
+def test_kill_before_progress_keeps_best_epoch(tmp_path, monkeypatch):
+    recipe = Recipe(1e-3, epochs=2, batch_size=8, patience=5)
+    epoch_one = seeded_run(recipe.with_overrides(epochs=1), tmp_path / "one_epoch").get_weights()
+    assert kill_before_second_progress_write(monkeypatch, recipe, tmp_path / "killed")["best_epoch"] == 2
+    resumed = seeded_run(recipe.with_overrides(epochs=1), tmp_path / "killed")
+    for weights, reference in zip(resumed.get_weights(), epoch_one):
+        np.testing.assert_array_equal(weights, reference)
+
+
+def test_old_checkpoint_file_names_resume(tmp_path):
+    recipe = Recipe(1e-3, epochs=1, batch_size=8, patience=5)
+    trained = seeded_run(recipe, tmp_path).get_weights()
+    state_dir = tmp_path / CHECKPOINT_DIR
+    progress = checkpoint.load_progress(state_dir)
+    for key, old_name in checkpoint.OLD_FILES.items():
+        (state_dir / progress.pop(key)).rename(state_dir / old_name)
+    checkpoint.save_progress(state_dir, progress)
+    resumed = seeded_run(recipe, tmp_path)
+    for weights, reference in zip(resumed.get_weights(), trained):
+        np.testing.assert_array_equal(weights, reference)
+
+
+def test_checkpoint_keeps_only_named_files(tmp_path):
+    seeded_run(Recipe(1e-3, epochs=3, batch_size=8, patience=5), tmp_path)
+    state_dir = tmp_path / CHECKPOINT_DIR
+    progress = checkpoint.load_progress(state_dir)
+    expected = {"state-0003.npz", f"best-{progress['best_epoch']:04d}.npz", checkpoint.PROGRESS_FILE}
+    assert {path.name for path in state_dir.iterdir()} == expected
 
 
 def test_fewer_epochs_than_trained_is_error(tmp_path):
