@@ -6,8 +6,9 @@ variable, the best epoch's weights, and a JSON file with the progress so far.
 progress.json is the commit point: each epoch writes its state (and best weights, when
 the epoch is the best so far) to new files named after the epoch, then replaces
 progress.json to name them, and only then removes the files no longer named. A process
-killed at any moment therefore leaves a progress.json whose files hold exactly the
-epochs it records.
+killed at any moment therefore leaves a progress.json whose files contain exactly the
+epochs it records. Files that a killed run wrote but never named are removed when the
+next epoch is saved.
 """
 
 import json
@@ -21,6 +22,7 @@ PROGRESS_FILE = "progress.json"
 # Checkpoints written before the files were named after their epoch used these names,
 # and their progress.json names no file.
 OLD_FILES = {"state_file": "state.npz", "best_file": "best.npz"}
+CHECKPOINT_FILE_PATTERNS = ("state-*.npz", "best-*.npz", *OLD_FILES.values(), "*.tmp")
 
 
 def _write_atomic(path: Path, write) -> None:
@@ -71,8 +73,8 @@ def save_epoch(directory: Path, progress: dict, state_variables, best_variables=
 
     state_variables are the training model's and optimizer's variables; best_variables,
     given when this epoch is the best so far, are the network's. Sets progress's
-    "state_file" (and "best_file") to the new files' names, then removes the older
-    state and best files of the folder.
+    "state_file" (and "best_file") to the new files' names, then removes the folder's
+    state, best and temporary files that progress.json does not name.
     """
     epoch = epochs_trained(progress)
     if best_variables is not None:
@@ -81,10 +83,11 @@ def save_epoch(directory: Path, progress: dict, state_variables, best_variables=
     progress["state_file"] = f"state-{epoch:04d}.npz"
     save_variables(directory / progress["state_file"], state_variables)
     save_progress(directory, progress)
-    named = {progress["state_file"], progress.get("best_file")}
-    for path in [*directory.glob("state*.npz"), *directory.glob("best*.npz")]:
-        if path.name not in named:
-            path.unlink()
+    named = {state_file(directory, progress), best_file(directory, progress)}
+    for pattern in CHECKPOINT_FILE_PATTERNS:
+        for path in directory.glob(pattern):
+            if path not in named:
+                path.unlink()
 
 
 def state_file(directory: Path, progress: dict) -> Path:

@@ -224,8 +224,8 @@ def train(
         logs.update(learning_rate=learning_rate, seconds=time.perf_counter() - started)
         _check_finite(logs, epoch + 1, model)
         stop = _record_epoch(progress, logs, recipe.patience)
-        best = network.variables if progress["best_epoch"] == epoch + 1 else None
-        checkpoint.save_epoch(state_dir, progress, _state_variables(model), best)
+        best_weights = network.variables if progress["best_epoch"] == epoch + 1 else None
+        checkpoint.save_epoch(state_dir, progress, _state_variables(model), best_weights)
         _write_history(output_dir / HISTORY_FILE, progress["history"])
         if verbose:
             print(_epoch_line(epoch + 1, recipe.epochs, logs))
@@ -236,6 +236,7 @@ def train(
 
 
 def _finish(network, progress, state_dir, output_dir, recipe, resumed_from) -> TrainingResult:
+    _write_history(output_dir / HISTORY_FILE, progress["history"])
     best_epoch = checkpoint.epochs_trained(progress)
     if recipe.patience is not None and progress["best_epoch"]:
         checkpoint.load_variables(checkpoint.best_file(state_dir, progress), network.variables)

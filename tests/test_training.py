@@ -184,17 +184,45 @@ def test_kill_before_progress_keeps_best_epoch(tmp_path, monkeypatch):
         np.testing.assert_array_equal(weights, reference)
 
 
-def test_old_checkpoint_file_names_resume(tmp_path):
-    recipe = Recipe(1e-3, epochs=1, batch_size=8, patience=5)
-    trained = seeded_run(recipe, tmp_path).get_weights()
-    state_dir = tmp_path / CHECKPOINT_DIR
+def rename_to_old_file_names(state_dir, **progress_changes):
+    """Give a checkpoint the fixed file names of older versions, whose progress names no file."""
     progress = checkpoint.load_progress(state_dir)
     for key, old_name in checkpoint.OLD_FILES.items():
         (state_dir / progress.pop(key)).rename(state_dir / old_name)
-    checkpoint.save_progress(state_dir, progress)
-    resumed = seeded_run(recipe, tmp_path)
-    for weights, reference in zip(resumed.get_weights(), trained):
+    checkpoint.save_progress(state_dir, {**progress, **progress_changes})
+
+
+def test_old_checkpoint_resumes_identically(tmp_path):
+    recipe = Recipe(1e-3, epochs=2, batch_size=8)
+    expected = seeded_run(recipe, tmp_path / "uninterrupted").get_weights()
+    seeded_run(recipe.with_overrides(epochs=1), tmp_path / "old")
+    rename_to_old_file_names(tmp_path / "old" / CHECKPOINT_DIR)
+    resumed = seeded_run(recipe, tmp_path / "old")
+    for weights, reference in zip(resumed.get_weights(), expected):
         np.testing.assert_array_equal(weights, reference)
+
+
+def test_old_checkpoint_keeps_its_best_file(tmp_path):
+    recipe = Recipe(1e-3, epochs=1, batch_size=8, patience=5)
+    epoch_one = seeded_run(recipe, tmp_path).get_weights()
+    state_dir = tmp_path / CHECKPOINT_DIR
+    # A best val_loss below any real loss keeps epoch 1 the best, so epoch 2 writes no best file.
+    rename_to_old_file_names(state_dir, best_val_loss=-1.0)
+    resumed = seeded_run(recipe.with_overrides(epochs=2), tmp_path)
+    for weights, reference in zip(resumed.get_weights(), epoch_one):
+        np.testing.assert_array_equal(weights, reference)
+    assert {path.name for path in state_dir.iterdir()} == {"state-0002.npz", "best.npz", checkpoint.PROGRESS_FILE}
+
+
+def test_equal_budget_resume_rewrites_history(tmp_path):
+    recipe = Recipe(1e-3, epochs=1, batch_size=8)
+    train_on_random_faces(recipe, tmp_path)
+    history = tmp_path / "history.csv"
+    complete = history.read_text()
+    # A kill right after the checkpoint is saved leaves history.csv without the last epoch.
+    history.write_text(complete.splitlines()[0] + "\n")
+    train_on_random_faces(recipe, tmp_path)
+    assert history.read_text() == complete
 
 
 def test_checkpoint_keeps_only_named_files(tmp_path):
