@@ -11,13 +11,15 @@ from matplotlib.ticker import MaxNLocator
 from fer_utils.labels import EMOTIONS
 
 
-def plot_training_curves(history: dict, title: str = "Training curves", phases: dict[str, int] | None = None):
+def plot_training_curves(history: dict, title: str = "Training curves", phases: dict[str, int] | None = None,
+                         kept_epoch: int | None = None):
     """Plot accuracy and loss per epoch, training against validation, with whole-epoch ticks.
 
     history contains per-epoch lists under loss, accuracy, val_loss and val_accuracy.
     phases optionally maps a phase name to the 1-based epoch where it starts, drawn as
     a vertical line named just above the plot area, clear of the curves (for example
-    the pseudo-labelling phase).
+    the pseudo-labelling phase). kept_epoch, the 1-based epoch whose weights the run
+    kept (its best epoch under early stopping), is drawn as a dotted vertical line.
     """
     epochs = np.arange(1, len(history["loss"]) + 1)
     figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
@@ -28,6 +30,8 @@ def plot_training_curves(history: dict, title: str = "Training curves", phases: 
             axis.axvline(start - 0.5, color="grey", linestyle="--")
             axis.annotate(name, (start - 0.5, 1.0), xycoords=("data", "axes fraction"), xytext=(2, 2),
                           textcoords="offset points", ha="left", va="bottom", fontsize=9, color="dimgrey")
+        if kept_epoch is not None:
+            axis.axvline(kept_epoch, color="black", linestyle=":", label=f"kept weights (epoch {kept_epoch})")
         axis.set(xlabel="Epoch", ylabel=label)
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(label, pad=16 if phases else 6)

@@ -44,6 +44,21 @@ def test_training_curves_plot_every_epoch():
     assert validation.get_ydata()[-1] == pytest.approx(0.6)
 
 
+def test_training_curves_mark_kept_epoch():
+    figure = plot_training_curves(_history(15), kept_epoch=13)
+    for axis in figure.axes:
+        marks = [line for line in axis.get_lines() if line.get_label() == "kept weights (epoch 13)"]
+        assert len(marks) == 1
+        assert list(marks[0].get_xdata()) == [13, 13]
+        assert "kept weights (epoch 13)" in [text.get_text() for text in axis.get_legend().get_texts()]
+
+
+def test_training_curves_without_kept_epoch_draw_two_lines():
+    figure = plot_training_curves(_history(15))
+    for axis in figure.axes:
+        assert len(axis.get_lines()) == 2
+
+
 @pytest.mark.parametrize("epochs", [2, 3, 35])
 def test_training_curves_tick_whole_epochs(epochs):
     figure = plot_training_curves(_history(epochs))
