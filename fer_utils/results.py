@@ -44,7 +44,7 @@ DATA_FIGURES = ("class_samples.png", "class_distribution.png", "augmentations.pn
 """The data notebook's figures, copied as data_<name>."""
 
 COLUMNS = (
-    "notebook", "model", "dataset", "parameters", "recipe", "epochs_run", "best_val_accuracy",
+    "notebook", "model", "dataset", "parameters", "recipe", "precision", "epochs_run", "best_val_accuracy",
     "test_accuracy", "test_accuracy_PublicTest", "test_accuracy_PrivateTest", "macro_f1",
     "seconds_per_epoch", "hardware", "report", "source",
 )
@@ -146,6 +146,7 @@ def _row(result: NotebookResult, model: str, training: dict, test: dict, recipe:
         "dataset": result.metrics.get("dataset"),
         "parameters": result.metrics.get("parameter_count"),
         "recipe": describe_recipe(recipe),
+        "precision": result.metrics.get("system", {}).get("precision_policy", ""),
         "epochs_run": training.get("epochs_run"),
         "best_val_accuracy": training.get("best_val_accuracy"),
         "test_accuracy": test.get("accuracy"),

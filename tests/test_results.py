@@ -8,7 +8,7 @@ from fer_utils.pipeline import collect
 from fer_utils.results import find_results, phase_name, results_table, to_markdown, write_results
 
 SYSTEM_CPU = {"cpu": "Test CPU 3000", "cpu_cores": 2, "gpus": []}
-SYSTEM_GPU = {"cpu": "Test CPU 3000", "cpu_cores": 16, "gpus": ["NVIDIA H200"]}
+SYSTEM_GPU = {"cpu": "Test CPU 3000", "cpu_cores": 16, "gpus": ["NVIDIA H200"], "precision_policy": "mixed_float16"}
 RECIPE = {"learning_rate": 1e-4, "epochs": 30, "batch_size": 32, "decay": True, "decay_steps": 100000,
           "decay_rate": 0.96, "patience": None}
 
@@ -89,6 +89,7 @@ def test_table_values_of_single_run(run_dir):
     assert se["seconds_per_epoch"] == 35.5
     assert se["hardware"] == "NVIDIA H200"
     assert se["recipe"] == "Adam 0.0001 (decay 0.96 every 100,000 steps), batch 32, 30 epochs"
+    assert se["precision"] == "mixed_float16"
     assert se["report"].startswith("61.6% validation")
     assert se["source"] == "04_se/metrics.json"
 
@@ -100,6 +101,7 @@ def test_table_values_of_each_phase(run_dir):
     assert (after["epochs_run"], after["test_accuracy"], after["macro_f1"]) == (10, 0.764, 0.66)
     assert math.isnan(after["test_accuracy_PublicTest"])
     assert after["hardware"] == "CPU: Test CPU 3000 (2 cores)"
+    assert after["precision"] == ""
     assert after["source"] == "06_rafdb_pseudolabel/metrics.json"
 
 
