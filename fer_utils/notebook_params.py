@@ -6,6 +6,8 @@ cell or papermill's injected cell added must be a parameter of that notebook, so
 mistyped `-p epoch 3` stops the run instead of being ignored.
 """
 
+from os import PathLike
+
 from fer_utils.data.kaggle import check_kaggle_source, is_kaggle_source
 from fer_utils.params import check_choice, check_fraction, check_positive_int, check_seed
 from fer_utils.precision import POLICIES
@@ -42,6 +44,8 @@ def check_parameter_value(name: str, value) -> None:
         raise ValueError(f"{name} must be True or False, got {value!r}.")
     elif name == "data_dir" and is_kaggle_source(value):
         check_kaggle_source(value)
+    elif name == "data_dir" and value is not None and (not isinstance(value, (str, PathLike)) or str(value) == ""):
+        raise ValueError(f"data_dir must be a path, a \"kagglehub:<owner>/<name>\" handle or None, got {value!r}.")
 
 
 def check_parameters(namespace: dict, names_before: set[str], notebook: str) -> dict:

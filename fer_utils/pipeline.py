@@ -55,7 +55,10 @@ def _check_parameters(where: str, notebook: str | None, parameters) -> None:
         if name not in known:
             accepted = ", ".join(sorted(set(known) - set(RUNNER_PARAMETERS)))
             raise ValueError(f"{where} has unknown parameter {name!r}. Accepted: {accepted}.")
-        check_parameter_value(name, value)
+        try:
+            check_parameter_value(name, value)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from error
 
 
 def _absolute_data_dir(parameters: dict) -> dict:
@@ -104,6 +107,8 @@ def load_config(path: str | Path) -> RunConfig:
     the line and column.
     """
     path = Path(path)
+    if path.is_dir():
+        raise FileNotFoundError(f"Config {path} is a folder; pass a JSON file such as configs/fixture.json.")
     if not path.is_file():
         raise FileNotFoundError(f"Config file {path} does not exist. See configs/ for examples.")
     try:
@@ -112,6 +117,24 @@ def load_config(path: str | Path) -> RunConfig:
         raise ValueError(f"Config {path} is not valid JSON: {error.msg} at line {error.lineno}, "
                          f"column {error.colno}.") from error
     return parse_config(content, path)
+
+
+def check_data_dirs(notebooks: dict[str, dict]) -> None:
+    """Raise FileNotFoundError listing every notebook whose data_dir path does not exist.
+
+    Run before the first notebook starts, so a missing dataset for the last notebook does
+    not surface only after the others have trained for hours.
+    """
+    missing = [
+        f"{name}: {parameters['data_dir']}" for name, parameters in notebooks.items()
+        if parameters.get("data_dir") is not None and not is_kaggle_source(parameters["data_dir"])
+        and not Path(parameters["data_dir"]).exists()
+    ]
+    if missing:
+        raise FileNotFoundError(
+            f"data_dir not found for {'; '.join(missing)}. Put the dataset there (see the README's sections on FER-2013 and RAF-DB), "
+            "change data_dir in the config, or leave the notebook out with --only."
+        )
 
 
 def select_notebooks(config: RunConfig, only: Sequence[str] | None) -> dict[str, dict]:
@@ -197,18 +220,24 @@ def run_all(config: RunConfig, runs_dir: str | Path, only: Sequence[str] | None 
 
 
 def collect(run_dir: str | Path, *more_run_dirs: str | Path, results_dir: str | Path | None = None,
-            figures_dir: str | Path | None = None) -> Path:
+            figures_dir: str | Path | None = None, overwrite: bool = False) -> Path:
     """Rebuild results.csv, results.md and the figures from finished runs, without training.
 
-    The results go to results_dir, by default the first run folder, and the figures to
-    figures_dir, by default results_dir/figures. Returns results_dir.
+    The results go to results_dir, by default the run folder when only one is given, and
+    the figures to figures_dir, by default results_dir/figures. Raises ValueError when
+    several run folders are given without results_dir, and FileExistsError when an
+    earlier collection's files are there and overwrite is False (see write_results).
+    Returns results_dir.
     """
+    if results_dir is None and more_run_dirs:
+        raise ValueError(f"{1 + len(more_run_dirs)} run folders were given: pass --results-dir (results_dir) "
+                         "to say where their common results go.")
     results = find_results([run_dir, *more_run_dirs])
     target = Path(results_dir) if results_dir is not None else Path(run_dir)
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"Results folder {target} is a file; pass a folder.")
     target.mkdir(parents=True, exist_ok=True)
-    table = write_results(results, target, figures_dir)
+    table = write_results(results, target, figures_dir, overwrite)
     logger.info("Wrote %d result rows of %d runs to %s and their figures to %s", len(table), len(results), target,
                 figures_dir if figures_dir is not None else target / "figures")
     return target
@@ -227,9 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder in which the new run folder is made (default: %(default)s)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these notebooks of the config")
     parser.add_argument("--results-dir", type=Path,
-                        help="with --collect-only: where to write the results (default: the first RUN_DIR)")
+                        help="with --collect-only: where to write the results (default: RUN_DIR, when only one is given)")
     parser.add_argument("--figures-dir", type=Path,
                         help="with --collect-only: where to write the figures (default: RESULTS_DIR/figures)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="with --collect-only: replace the results and figures of an earlier collection")
     return parser
 
 
@@ -242,16 +273,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.only:
             parser.error("--only goes with --config, not with --collect-only.")
         try:
-            collect(*args.collect_only, results_dir=args.results_dir, figures_dir=args.figures_dir)
-        except (ValueError, FileNotFoundError, NotADirectoryError) as error:
+            collect(*args.collect_only, results_dir=args.results_dir, figures_dir=args.figures_dir,
+                    overwrite=args.overwrite)
+        except (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError) as error:
             parser.error(str(error))
         return 0
-    if args.results_dir or args.figures_dir:
-        parser.error("--results-dir and --figures-dir go with --collect-only; a run writes its results into "
-                     "its run folder.")
+    if args.results_dir or args.figures_dir or args.overwrite:
+        parser.error("--results-dir, --figures-dir and --overwrite go with --collect-only; a run writes its "
+                     "results into its new run folder.")
+    if args.runs_dir.exists() and not args.runs_dir.is_dir():
+        parser.error(f"--runs-dir {args.runs_dir} is a file; pass a folder.")
     try:
         config = load_config(args.config)
-        select_notebooks(config, args.only)
+        check_data_dirs(select_notebooks(config, args.only))
         notebooks_dir()
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))

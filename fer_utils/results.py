@@ -49,6 +49,7 @@ COLUMNS = (
     "seconds_per_epoch", "hardware", "report", "source",
 )
 ACCURACY_COLUMNS = ("best_val_accuracy", "test_accuracy", "test_accuracy_PublicTest", "test_accuracy_PrivateTest")
+NUMBER_COLUMNS = ("parameters", "epochs_run", *ACCURACY_COLUMNS, "macro_f1", "seconds_per_epoch")
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,12 @@ def find_results(run_dirs: Iterable[str | Path]) -> list[NotebookResult]:
     Each folder is a notebook's run folder (containing metrics.json) or a folder of them,
     as run_all writes (metrics.json one level down). Raises FileNotFoundError for a
     missing folder or one without any metrics.json, and ValueError for a file that is
-    not valid JSON, naming the file.
+    not a valid JSON object, naming the file.
     """
     results = []
     for run_dir in map(Path, run_dirs):
+        if run_dir.is_file():
+            raise FileNotFoundError(f"Run folder {run_dir} is a file; pass the folder that contains metrics.json.")
         if not run_dir.is_dir():
             raise FileNotFoundError(f"Run folder {run_dir} does not exist.")
         direct = run_dir / METRICS_FILE
@@ -113,6 +116,8 @@ def find_results(run_dirs: Iterable[str | Path]) -> list[NotebookResult]:
                 metrics = json.loads(path.read_text())
             except json.JSONDecodeError as error:
                 raise ValueError(f"{path} is not valid JSON ({error}).") from error
+            if not isinstance(metrics, dict):
+                raise ValueError(f"{path} must contain a JSON object, as the notebooks write; got {type(metrics).__name__}.")
             results.append(NotebookResult(_notebook_name(path, metrics), path, metrics))
     order = list(NOTEBOOK_PARAMETERS)
     return sorted(results, key=lambda result: order.index(result.notebook))
@@ -210,8 +215,24 @@ def results_table(results: Iterable[NotebookResult], relative_to: Path | None = 
     Accuracies and macro-F1 are fractions in [0, 1], and seconds_per_epoch is wall-clock
     seconds. A value that a run did not record (such as PublicTest accuracy on RAF-DB) is NaN.
     """
-    rows = [row for result in results for row in result_rows(result, relative_to)]
+    rows = [row for result in results for row in _checked_rows(result, relative_to)]
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _checked_rows(result: NotebookResult, relative_to: Path | None) -> list[dict]:
+    """Return result_rows(result), or raise ValueError naming the file when its layout or a number is invalid."""
+    advice = "Run its notebook again, or leave this run out."
+    try:
+        rows = result_rows(result, relative_to)
+    except (AttributeError, KeyError, TypeError) as error:
+        raise ValueError(f"{result.path} does not have the layout that the notebooks write ({error!r}). "
+                         + advice) from error
+    for row in rows:
+        for column in NUMBER_COLUMNS:
+            value = row[column]
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ValueError(f"{result.path}: {column} must be a number, got {value!r}. " + advice)
+    return rows
 
 
 def _markdown_cell(column: str, value) -> str:
@@ -276,34 +297,46 @@ def figure_sources(results: Iterable[NotebookResult]) -> dict[str, Path]:
 
 
 def write_results(results: list[NotebookResult], results_dir: str | Path,
-                  figures_dir: str | Path | None = None) -> pd.DataFrame:
+                  figures_dir: str | Path | None = None, overwrite: bool = False) -> pd.DataFrame:
     """Write results.csv and results.md into results_dir and the figures into figures_dir
     (default results_dir/figures), and return the table.
 
-    Figures that an earlier collection wrote there (the names in collected_figure_names) and
-    that these runs do not provide are deleted and logged, so the folder shows only these
-    runs. Every other file in it is left alone. Raises NotADirectoryError when
-    figures_dir is a file.
+    Raises FileExistsError naming the files when results_dir already has results.csv or
+    results.md, or figures_dir a file with a collected figure's name
+    (collected_figure_names), unless overwrite is True. Then such figures that these
+    runs do not provide are deleted and logged, so the folder shows only these runs.
+    Every other file is left alone. Everything is checked before anything is written:
+    NotADirectoryError when figures_dir is a file, ValueError for a value the table
+    cannot show.
     """
     results_dir = Path(results_dir)
-    table = results_table(results, relative_to=results_dir.resolve())
     figures_dir = Path(figures_dir) if figures_dir is not None else results_dir / "figures"
     if figures_dir.exists() and not figures_dir.is_dir():
         raise NotADirectoryError(f"Figures folder {figures_dir} is a file; pass a folder.")
-    figures_dir.mkdir(parents=True, exist_ok=True)
+    table = results_table(results, relative_to=results_dir.resolve())
+    listed = sorted({str(shown_path(result.path, results_dir)) for result in results})
+    markdown = (
+        "# Results\n\nAccuracies are on each run's test split; `source` is the metrics.json every number "
+        "of its row comes from.\n\n" + to_markdown(table) + "\nCollected from:\n\n"
+        + "".join(f"- {source}\n" for source in listed)
+    )
+    earlier = [results_dir / name for name in ("results.csv", "results.md")]
+    earlier += [figures_dir / name for name in sorted(collected_figure_names())]
+    earlier = [path for path in earlier if path.exists()]
+    if earlier and not overwrite:
+        raise FileExistsError(
+            f"{len(earlier)} file(s) of an earlier collection would be replaced or deleted: "
+            f"{', '.join(map(str, earlier))}. Pass --overwrite (overwrite=True) to rebuild them, or choose "
+            "another --results-dir and --figures-dir."
+        )
     sources = figure_sources(results)
-    stale_names = collected_figure_names() - set(sources)
-    for path in sorted(figures_dir.glob("*.png")):
-        if path.name in stale_names:
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    for path in earlier:
+        if path.parent == figures_dir and path.name not in sources:
             logger.info("Deleting %s: no collected run provides it now.", path)
             path.unlink()
     for target, source in sources.items():
         shutil.copyfile(source, figures_dir / target)
     table.to_csv(results_dir / "results.csv", index=False)
-    sources = sorted({str(shown_path(result.path, results_dir)) for result in results})
-    (results_dir / "results.md").write_text(
-        "# Results\n\nAccuracies are on each run's test split; `source` is the metrics.json every number "
-        "of its row comes from.\n\n" + to_markdown(table) + "\nCollected from:\n\n"
-        + "".join(f"- {source}\n" for source in sources)
-    )
+    (results_dir / "results.md").write_text(markdown)
     return table

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/run_all.py --config configs/fixture.json
     .venv/bin/python scripts/run_all.py --config configs/real.json --only 02_shallow 03_deep
-    .venv/bin/python scripts/run_all.py --collect-only runs/run_all-real-20250101-120000
+    .venv/bin/python scripts/run_all.py --collect-only runs/run_all-real-20250101-120000 --overwrite
 
 See fer_utils.pipeline for the config format and fer_utils.results for what is collected.
 """

@@ -5,7 +5,15 @@ import pandas as pd
 import pytest
 
 from fer_utils.notebook_params import NOTEBOOK_PARAMETERS
-from fer_utils.pipeline import load_config, main, new_run_dir, parse_config, run_all, select_notebooks
+from fer_utils.pipeline import (
+    check_data_dirs,
+    load_config,
+    main,
+    new_run_dir,
+    parse_config,
+    run_all,
+    select_notebooks,
+)
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -55,8 +63,24 @@ def test_runner_parameters_are_error(name):
 
 
 def test_invalid_value_is_error():
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="notebook 02_shallow: epochs must be a positive integer"):
         parse_config({"notebooks": {"02_shallow": {"epochs": 0}}})
+
+
+@pytest.mark.parametrize("data_dir", [5, ["data"], ""])
+def test_invalid_data_dir_is_error(data_dir):
+    with pytest.raises(ValueError, match="\"defaults\": data_dir must be a path"):
+        parse_config({"defaults": {"data_dir": data_dir}, "notebooks": {"02_shallow": {}}})
+
+
+def test_missing_data_dirs_are_listed(tmp_path):
+    present = tmp_path / "archive.zip"
+    present.write_bytes(b"zip")
+    notebooks = {"02_shallow": {"data_dir": str(present)}, "03_deep": {}, "05_improved_se": {"data_dir": "kagglehub:a/b"},
+                 "06_rafdb_pseudolabel": {"data_dir": str(tmp_path / "rafdb")}}
+    with pytest.raises(FileNotFoundError, match="data_dir not found for 06_rafdb_pseudolabel: .*rafdb\\. Put"):
+        check_data_dirs(notebooks)
+    check_data_dirs({name: notebooks[name] for name in ("02_shallow", "03_deep", "05_improved_se")})
 
 
 def test_unknown_top_level_key_is_error():
@@ -137,6 +161,48 @@ def test_main_reports_config_error(tmp_path, capsys):
     assert stop.value.code == 2
     assert "names unknown notebook '08_nothing'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == [path]
+
+
+def test_main_checks_data_before_running(tmp_path, capsys):
+    path = tmp_path / "real.json"
+    path.write_text(json.dumps({"notebooks": {"02_shallow": {"data_dir": str(tmp_path / "missing.zip")}}}))
+    with pytest.raises(SystemExit) as stop:
+        main(["--config", str(path), "--runs-dir", str(tmp_path / "runs")])
+    assert stop.value.code == 2
+    assert "data_dir not found for 02_shallow" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_main_rejects_runs_dir_that_is_file(tmp_path, capsys):
+    (tmp_path / "runs").write_text("a file")
+    with pytest.raises(SystemExit):
+        main(["--config", str(CONFIGS / "fixture.json"), "--runs-dir", str(tmp_path / "runs")])
+    assert "--runs-dir" in capsys.readouterr().err
+    assert (tmp_path / "runs").read_text() == "a file"
+
+
+def test_config_that_is_folder_is_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="is a folder; pass a JSON file"):
+        load_config(tmp_path)
+
+
+def test_collect_only_needs_overwrite(tmp_path, capsys):
+    run = tmp_path / "03_deep"
+    run.mkdir()
+    (run / "metrics.json").write_text(json.dumps({"model": "deep", "test": {"accuracy": 0.5}}))
+    assert main(["--collect-only", str(run)]) == 0
+    with pytest.raises(SystemExit) as stop:
+        main(["--collect-only", str(run)])
+    assert stop.value.code == 2
+    assert "Pass --overwrite" in capsys.readouterr().err
+    assert main(["--collect-only", str(run), "--overwrite"]) == 0
+    assert pd.read_csv(run / "results.csv")["test_accuracy"].tolist() == [0.5]
+
+
+def test_main_rejects_overwrite_without_collect_only(capsys):
+    with pytest.raises(SystemExit):
+        main(["--config", str(CONFIGS / "fixture.json"), "--overwrite"])
+    assert "go with --collect-only" in capsys.readouterr().err
 
 
 def test_main_collect_only_reports_missing_runs(tmp_path, capsys):

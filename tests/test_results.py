@@ -131,7 +131,7 @@ def test_write_results_files_and_figures(run_dir):
 def test_collect_rebuilds_without_stale_figures(run_dir):
     collect(run_dir)
     (run_dir / "figures" / "figure_1_shallow_training_curves.png").write_bytes(b"stale")
-    collect(run_dir)
+    collect(run_dir, overwrite=True)
     assert not (run_dir / "figures" / "figure_1_shallow_training_curves.png").exists()
     assert (run_dir / "figures" / "figure_3_se_training_curves.png").exists()
 
@@ -153,10 +153,54 @@ def test_figures_keeps_files_it_did_not_write(run_dir):
     (figures / "notes.txt").write_text("keep me")
     (figures / "my_plot.png").write_bytes(b"mine")
     (figures / "confusion_matrix_02_shallow.png").write_bytes(b"stale")
-    write_results(find_results([run_dir]), run_dir)
+    write_results(find_results([run_dir]), run_dir, overwrite=True)
     assert (figures / "notes.txt").read_text() == "keep me"
     assert (figures / "my_plot.png").read_bytes() == b"mine"
     assert not (figures / "confusion_matrix_02_shallow.png").exists()
+
+
+@pytest.mark.parametrize("earlier", ["results.md", "results.csv", "figures/figure_1_shallow_training_curves.png"])
+def test_collect_keeps_earlier_results_without_overwrite(run_dir, earlier):
+    path = run_dir / earlier
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("earlier")
+    with pytest.raises(FileExistsError, match="would be replaced or deleted: .*Pass --overwrite"):
+        collect(run_dir)
+    assert path.read_text() == "earlier"
+    assert not (run_dir / "figures" / "figure_3_se_training_curves.png").exists()
+
+
+def test_collect_of_several_runs_needs_results_dir(tmp_path, run_dir):
+    with pytest.raises(ValueError, match="2 run folders were given: pass --results-dir"):
+        collect(run_dir / "04_se", run_dir / "06_rafdb_pseudolabel")
+    assert not (run_dir / "04_se" / "results.md").exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[1, 2]", "must contain a JSON object"),
+    (json.dumps({"model": "deep", "test": 5}), "does not have the layout that the notebooks write"),
+])
+def test_malformed_metrics_is_error(tmp_path, content, message):
+    folder = tmp_path / "03_deep"
+    folder.mkdir()
+    (folder / "metrics.json").write_text(content)
+    with pytest.raises(ValueError, match=f"03_deep/metrics.json .*{message}"):
+        results_table(find_results([tmp_path]))
+
+
+def test_bad_value_writes_nothing(tmp_path):
+    folder = tmp_path / "03_deep"
+    _write_run(folder, {"model": "deep", "training": _training(3, 0.3, 1.0),
+                        "test": _test_metrics("high", 0.2)}, ["training_curves.png"])
+    with pytest.raises(ValueError, match="03_deep/metrics.json: test_accuracy must be a number, got 'high'"):
+        collect(folder)
+    assert sorted(path.name for path in folder.iterdir()) == ["metrics.json", "training_curves.png"]
+
+
+def test_run_folder_that_is_file_is_error(tmp_path):
+    (tmp_path / "metrics.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="metrics.json is a file; pass the folder"):
+        find_results([tmp_path / "metrics.json"])
 
 
 def test_figures_folder_that_is_file_is_error(run_dir, tmp_path):
