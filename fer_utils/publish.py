@@ -137,14 +137,27 @@ def _copy_files(run_dir: Path, target: Path) -> list[str]:
     return copied
 
 
+def _read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read and validate a notebook file, or raise ValueError naming it."""
+    try:
+        content = nbformat.read(path, as_version=4)
+        nbformat.validate(content)
+    except (ValueError, KeyError, AttributeError, nbformat.ValidationError) as error:
+        reason = str(error).splitlines()[0]
+        raise ValueError(f"{path} is not a valid Jupyter notebook ({reason}). Pass the executed .ipynb "
+                         "file of the run with --notebook.") from error
+    return content
+
+
 def publish_run(run_dir: str | Path, report_dir: str | Path, notebook: str | Path | None = None) -> list[Path]:
     """Copy a finished run's face-free files into report_dir, a new folder, and return them.
 
     run_dir is one notebook's run folder with its metrics.json. The executed notebook is
     `notebook` when given, else the one .ipynb file in run_dir. Raises FileNotFoundError
-    when the folder, its metrics.json or the notebook is missing, and FileExistsError when
-    report_dir already exists, so earlier published results are never replaced. The
-    files are written into a temporary folder first, so a failure leaves no report_dir.
+    when the folder, its metrics.json or the notebook is missing, ValueError when the
+    notebook is not a valid notebook file, and FileExistsError when report_dir already
+    exists, so earlier published results are never replaced. The files are written into
+    a temporary folder first, so a failure leaves no report_dir.
     """
     run_dir, report_dir = Path(run_dir), Path(report_dir)
     _check_run_dir(run_dir)
@@ -154,7 +167,7 @@ def publish_run(run_dir: str | Path, report_dir: str | Path, notebook: str | Pat
     if report_dir.exists() or report_dir.is_symlink():
         raise FileExistsError(f"{report_dir} already exists, and a published run is never overwritten. "
                               "Choose a new report folder.")
-    content = nbformat.read(executed, as_version=4)
+    content = _read_notebook(executed)
     removed = strip_face_outputs(content, project_face_free_sources(executed.name))
     report_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{report_dir.name}-", dir=report_dir.parent))

@@ -185,6 +185,15 @@ def test_publish_rejects_unfinished_run(run_dir, tmp_path):
     assert not (tmp_path / "report").exists()
 
 
+@pytest.mark.parametrize("content", ['{"cells": [', '{"metrics": 1}', "[1, 2]"])
+def test_publish_rejects_invalid_notebook(run_dir, tmp_path, content):
+    invalid = tmp_path / "invalid.ipynb"
+    invalid.write_text(content)
+    with pytest.raises(ValueError, match="invalid.ipynb is not a valid Jupyter notebook .*--notebook"):
+        publish_run(run_dir, tmp_path / "report", invalid)
+    assert not (tmp_path / "report").exists()
+
+
 def test_publish_rejects_two_notebooks(run_dir, tmp_path):
     nbformat.write(_executed_notebook(), run_dir / "other.ipynb")
     with pytest.raises(ValueError, match="exactly one executed notebook"):
