@@ -10,7 +10,8 @@ import re
 import nbformat
 
 REPOSITORY_LINE = re.compile(r'^REPOSITORY = "[^"\n]*"', re.MULTILINE)
-REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# GitHub user and organization names are letters, digits and single inner hyphens, at most 39 characters.
+REPOSITORY_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/[A-Za-z0-9_.-]+$")
 BRANCH_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 LINKS_START = "<!-- colab-links:start -->"
 LINKS_END = "<!-- colab-links:end -->"

@@ -70,7 +70,7 @@ def test_colab_url():
 
 
 @pytest.mark.parametrize("repository", ["", "fer-se", "me/fer se", "https://github.com/me/fer-se", "me/fer-se\n",
-                                        "../..", "me/fer-se.git"])
+                                        "../..", "me/fer-se.git", "_/_", "a.b/c", "-me/fer-se", "me-/fer-se"])
 def test_colab_url_rejects_non_repository(repository):
     with pytest.raises(ValueError, match="owner/name"):
         colab_url(repository, "05_improved_se.ipynb")
