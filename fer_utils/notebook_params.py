@@ -9,9 +9,7 @@ mistyped `-p epoch 3` stops the run instead of being ignored.
 from os import PathLike
 
 from fer_utils.data.kaggle import check_kaggle_source, is_kaggle_source
-from fer_utils.params import check_choice, check_fraction, check_positive_int, check_seed
-from fer_utils.precision import POLICIES
-from fer_utils.recipes import PRESETS
+from fer_utils.params import POLICIES, PRESETS, check_choice, check_fraction, check_positive_int, check_seed
 
 COMMON = ("data_dir", "epochs", "batch_size", "seed", "output_dir", "max_train_images", "overwrite")
 TRAINING = COMMON + ("preset", "precision", "validation_fraction", "class_weighting")

@@ -7,6 +7,11 @@ accepts, and returns the value (normalized where that helps) when it is valid.
 import os
 from pathlib import Path
 
+POLICIES = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
+"""The precision policies that fer_utils.precision.set_precision accepts."""
+PRESETS = ("auto", "report", "fixture")
+"""The training presets that fer_utils.recipes.choose_recipe accepts."""
+
 
 def check_positive_int(name: str, value) -> int:
     """Accept an int >= 1 (epochs, batch_size, ...)."""

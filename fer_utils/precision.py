@@ -4,10 +4,8 @@ from pathlib import Path
 
 import keras
 
-from fer_utils.params import check_choice
+from fer_utils.params import POLICIES, check_choice
 from fer_utils.runs import accelerators
-
-POLICIES = ("float32", "mixed_float16", "mixed_bfloat16", "auto")
 
 
 def _cpu_has_bf16() -> bool:

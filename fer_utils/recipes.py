@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass, replace
 
 import keras
 
-from fer_utils.params import check_choice, check_positive_int
+from fer_utils.params import PRESETS, check_choice, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,6 @@ because its dense layer of 18.9 million weights makes each Adam step cost more t
 its convolutions. An se epoch takes about four times as long as an improved_se epoch
 (20 against 5 seconds on a 2-core Intel Xeon), so se trains only 2.
 """
-
-PRESETS = ("auto", "report", "fixture")
 
 
 def choose_recipe(model_name: str, preset: str, *, on_fixture: bool, epochs: int | None = None,

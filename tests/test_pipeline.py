@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -227,3 +229,9 @@ def test_run_all_two_notebooks(tmp_path):
     assert {"figure_1_shallow_training_curves.png", "confusion_matrix_02_shallow.png",
             "data_augmentations.png", "data_class_distribution.png"} <= figures
     assert (run_dir / "02_shallow" / "02_shallow.ipynb").exists()
+
+
+def test_run_all_command_does_not_load_keras():
+    code = "import sys, fer_utils.pipeline; print(sorted({'keras', 'tensorflow'} & set(sys.modules)))"
+    loaded_modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded_modules.strip() == "[]"
