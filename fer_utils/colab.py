@@ -22,7 +22,8 @@ def check_repository(repository: str) -> str:
     parts = repository.split("/")
     if not REPOSITORY_NAME.fullmatch(repository) or any(part in (".", "..") for part in parts) \
             or repository.endswith(".git"):
-        raise ValueError(f"Repository {repository!r} is not a GitHub owner/name, such as 'my-user/fer-se'.")
+        raise ValueError(f"Repository {repository!r} is not a GitHub owner/name, such as 'my-user/fer-se'. "
+                         "The owner has letters, digits and single inner hyphens, at most 39 characters.")
     return repository
 
 

@@ -103,12 +103,12 @@ def parse_config(content: dict, path: str | Path = "<config>") -> RunConfig:
 def load_config(path: str | Path) -> RunConfig:
     """Read and check a JSON config file; see parse_config for what is checked.
 
-    Raises FileNotFoundError for a missing file and ValueError for invalid JSON, with
-    the line and column.
+    Raises FileNotFoundError for a missing file, IsADirectoryError for a folder and
+    ValueError for invalid JSON, with the line and column.
     """
     path = Path(path)
     if path.is_dir():
-        raise FileNotFoundError(f"Config {path} is a folder; pass a JSON file such as configs/fixture.json.")
+        raise IsADirectoryError(f"Config {path} is a folder; pass a JSON file such as configs/fixture.json.")
     if not path.is_file():
         raise FileNotFoundError(f"Config file {path} does not exist. See configs/ for examples.")
     try:
@@ -128,7 +128,7 @@ def check_data_dirs(notebooks: dict[str, dict]) -> None:
     missing = [
         f"{name}: {parameters['data_dir']}" for name, parameters in notebooks.items()
         if parameters.get("data_dir") is not None and not is_kaggle_source(parameters["data_dir"])
-        and not Path(parameters["data_dir"]).exists()
+        and not Path(parameters["data_dir"]).expanduser().exists()
     ]
     if missing:
         raise FileNotFoundError(
@@ -160,6 +160,9 @@ def new_run_dir(runs_dir: str | Path, label: str) -> Path:
             candidate.mkdir(parents=True)
             return candidate
         except FileExistsError:
+            if not candidate.is_dir():
+                raise NotADirectoryError(f"Cannot create run folder {candidate}: {runs_dir} or a path in it is a "
+                                         "file or a broken link. Pass another --runs-dir.") from None
             counter += 1
             candidate = base.with_name(f"{base.name}-{counter}")
 
@@ -236,7 +239,6 @@ def collect(run_dir: str | Path, *more_run_dirs: str | Path, results_dir: str | 
     target = Path(results_dir) if results_dir is not None else Path(run_dir)
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"Results folder {target} is a file; pass a folder.")
-    target.mkdir(parents=True, exist_ok=True)
     table = write_results(results, target, figures_dir, overwrite)
     logger.info("Wrote %d result rows of %d runs to %s and their figures to %s", len(table), len(results), target,
                 figures_dir if figures_dir is not None else target / "figures")
@@ -281,13 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.results_dir or args.figures_dir or args.overwrite:
         parser.error("--results-dir, --figures-dir and --overwrite go with --collect-only; a run writes its "
                      "results into its new run folder.")
-    if args.runs_dir.exists() and not args.runs_dir.is_dir():
-        parser.error(f"--runs-dir {args.runs_dir} is a file; pass a folder.")
+    if (args.runs_dir.exists() or args.runs_dir.is_symlink()) and not args.runs_dir.is_dir():
+        parser.error(f"--runs-dir {args.runs_dir} is a file or a broken link; pass a folder.")
     try:
         config = load_config(args.config)
         check_data_dirs(select_notebooks(config, args.only))
         notebooks_dir()
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, IsADirectoryError) as error:
         parser.error(str(error))
     run_dir, records = run_all(config, args.runs_dir, args.only)
     failed = [record["notebook"] for record in records if record["status"] == "failed"]

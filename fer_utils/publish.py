@@ -142,8 +142,8 @@ def _read_notebook(path: Path) -> nbformat.NotebookNode:
     try:
         content = nbformat.read(path, as_version=4)
         nbformat.validate(content)
-    except (ValueError, KeyError, AttributeError, nbformat.ValidationError) as error:
-        reason = str(error).splitlines()[0]
+    except (ValueError, KeyError, AttributeError, TypeError, nbformat.ValidationError) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
         raise ValueError(f"{path} is not a valid Jupyter notebook ({reason}). Pass the executed .ipynb "
                          "file of the run with --notebook.") from error
     return content

@@ -91,17 +91,20 @@ def _notebook_name(path: Path, metrics: dict) -> str:
 
 
 def find_results(run_dirs: Iterable[str | Path]) -> list[NotebookResult]:
-    """Read every metrics.json of the given run folders, in notebook order.
+    """Read every metrics.json of the given run folders, in notebook order, then path order.
+
+    Path order compares the paths as given, character by character, so it does not
+    depend on the order in which a shell's locale expands a wildcard.
 
     Each folder is a notebook's run folder (containing metrics.json) or a folder of them,
     as run_all writes (metrics.json one level down). Raises FileNotFoundError for a
-    missing folder or one without any metrics.json, and ValueError for a file that is
-    not a valid JSON object, naming the file.
+    missing folder or one without any metrics.json, NotADirectoryError for a file, and
+    ValueError for a file that is not a valid JSON object, naming the file.
     """
     results = []
     for run_dir in map(Path, run_dirs):
         if run_dir.is_file():
-            raise FileNotFoundError(f"Run folder {run_dir} is a file; pass the folder that contains metrics.json.")
+            raise NotADirectoryError(f"Run folder {run_dir} is a file; pass the folder that contains metrics.json.")
         if not run_dir.is_dir():
             raise FileNotFoundError(f"Run folder {run_dir} does not exist.")
         direct = run_dir / METRICS_FILE
@@ -120,7 +123,7 @@ def find_results(run_dirs: Iterable[str | Path]) -> list[NotebookResult]:
                 raise ValueError(f"{path} must contain a JSON object, as the notebooks write; got {type(metrics).__name__}.")
             results.append(NotebookResult(_notebook_name(path, metrics), path, metrics))
     order = list(NOTEBOOK_PARAMETERS)
-    return sorted(results, key=lambda result: order.index(result.notebook))
+    return sorted(results, key=lambda result: (order.index(result.notebook), str(result.path)))
 
 
 def describe_hardware(system: dict) -> str:
@@ -224,7 +227,7 @@ def _checked_rows(result: NotebookResult, relative_to: Path | None) -> list[dict
     advice = "Run its notebook again, or leave this run out."
     try:
         rows = result_rows(result, relative_to)
-    except (AttributeError, KeyError, TypeError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{result.path} does not have the layout that the notebooks write ({error!r}). "
                          + advice) from error
     for row in rows:
@@ -280,8 +283,9 @@ def collected_figure_names() -> set[str]:
 def figure_sources(results: Iterable[NotebookResult]) -> dict[str, Path]:
     """Map each figure file name of the results folder to the run file it is copied from.
 
-    When one notebook has several runs, the last one given provides its figures. A
-    figure whose run or file is missing is left out.
+    When one notebook has several runs, the last in find_results' order (the last path
+    in character order) provides its figures. A figure whose run or file is missing is
+    left out.
     """
     latest = _latest_by_notebook(results)
     expected = dict(REPORT_FIGURES)
@@ -294,6 +298,11 @@ def figure_sources(results: Iterable[NotebookResult]) -> dict[str, Path]:
         if notebook in latest and (latest[notebook].run_dir / file_name).is_file():
             sources[target] = latest[notebook].run_dir / file_name
     return sources
+
+
+def _present(path: Path) -> bool:
+    """Return whether path exists, counting a symbolic link whose target is missing."""
+    return path.exists() or path.is_symlink()
 
 
 def write_results(results: list[NotebookResult], results_dir: str | Path,
@@ -320,9 +329,9 @@ def write_results(results: list[NotebookResult], results_dir: str | Path,
         "of its row comes from.\n\n" + to_markdown(table) + "\nCollected from:\n\n"
         + "".join(f"- {source}\n" for source in listed)
     )
-    earlier = [results_dir / name for name in ("results.csv", "results.md")]
-    earlier += [figures_dir / name for name in sorted(collected_figure_names())]
-    earlier = [path for path in earlier if path.exists()]
+    earlier_tables = [path for path in (results_dir / "results.csv", results_dir / "results.md") if _present(path)]
+    earlier_figures = [figures_dir / name for name in sorted(collected_figure_names()) if _present(figures_dir / name)]
+    earlier = earlier_tables + earlier_figures
     if earlier and not overwrite:
         raise FileExistsError(
             f"{len(earlier)} file(s) of an earlier collection would be replaced or deleted: "
@@ -330,9 +339,10 @@ def write_results(results: list[NotebookResult], results_dir: str | Path,
             "another --results-dir and --figures-dir."
         )
     sources = figure_sources(results)
+    results_dir.mkdir(parents=True, exist_ok=True)
     figures_dir.mkdir(parents=True, exist_ok=True)
-    for path in earlier:
-        if path.parent == figures_dir and path.name not in sources:
+    for path in earlier_figures:
+        if path.name not in sources:
             logger.info("Deleting %s: no collected run provides it now.", path)
             path.unlink()
     for target, source in sources.items():

@@ -69,8 +69,14 @@ def test_colab_url():
         "https://colab.research.google.com/github/me/fer-se/blob/main/notebooks/05_improved_se.ipynb")
 
 
+@pytest.mark.parametrize("repository", ["a/b", "my-user-2/fer_se.v2", "a" * 39 + "/fer-se"])
+def test_colab_url_accepts_github_names(repository):
+    assert colab_url(repository, "01_data_augmentation.ipynb").endswith("/blob/main/notebooks/01_data_augmentation.ipynb")
+
+
 @pytest.mark.parametrize("repository", ["", "fer-se", "me/fer se", "https://github.com/me/fer-se", "me/fer-se\n",
-                                        "../..", "me/fer-se.git", "_/_", "a.b/c", "-me/fer-se", "me-/fer-se"])
+                                        "../..", "me/fer-se.git", "_/_", "a.b/c", "-me/fer-se", "me-/fer-se",
+                                        "a--b/fer-se", "a" * 40 + "/fer-se"])
 def test_colab_url_rejects_non_repository(repository):
     with pytest.raises(ValueError, match="owner/name"):
         colab_url(repository, "05_improved_se.ipynb")

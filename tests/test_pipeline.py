@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fer_utils.notebook_params import NOTEBOOK_PARAMETERS
+from fer_utils.notebook_params import NOTEBOOK_PARAMETERS, check_parameter_value
 from fer_utils.pipeline import (
     check_data_dirs,
     load_config,
@@ -73,6 +73,10 @@ def test_invalid_value_is_error():
 def test_invalid_data_dir_is_error(data_dir):
     with pytest.raises(ValueError, match="\"defaults\": data_dir must be a path"):
         parse_config({"defaults": {"data_dir": data_dir}, "notebooks": {"02_shallow": {}}})
+
+
+def test_path_data_dir_is_accepted(tmp_path):
+    check_parameter_value("data_dir", tmp_path)
 
 
 def test_missing_data_dirs_are_listed(tmp_path):
@@ -183,8 +187,14 @@ def test_main_rejects_runs_dir_that_is_file(tmp_path, capsys):
     assert (tmp_path / "runs").read_text() == "a file"
 
 
+def test_broken_link_as_runs_dir_is_error(tmp_path):
+    (tmp_path / "runs").symlink_to(tmp_path / "gone")
+    with pytest.raises(NotADirectoryError, match="Cannot create run folder .* Pass another --runs-dir"):
+        new_run_dir(tmp_path / "runs", "x")
+
+
 def test_config_that_is_folder_is_error(tmp_path):
-    with pytest.raises(FileNotFoundError, match="is a folder; pass a JSON file"):
+    with pytest.raises(IsADirectoryError, match="is a folder; pass a JSON file"):
         load_config(tmp_path)
 
 

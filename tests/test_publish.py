@@ -185,7 +185,8 @@ def test_publish_rejects_unfinished_run(run_dir, tmp_path):
     assert not (tmp_path / "report").exists()
 
 
-@pytest.mark.parametrize("content", ['{"cells": [', '{"metrics": 1}', "[1, 2]"])
+@pytest.mark.parametrize("content", ['{"cells": [', '{"metrics": 1}', "[1, 2]",
+                                     '{"cells": 5, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'])
 def test_publish_rejects_invalid_notebook(run_dir, tmp_path, content):
     invalid = tmp_path / "invalid.ipynb"
     invalid.write_text(content)

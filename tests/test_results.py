@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fer_utils.pipeline import collect
-from fer_utils.results import find_results, phase_name, results_table, to_markdown, write_results
+from fer_utils.results import figure_sources, find_results, phase_name, results_table, to_markdown, write_results
 
 SYSTEM_CPU = {"cpu": "Test CPU 3000", "cpu_cores": 2, "gpus": []}
 SYSTEM_GPU = {"cpu": "Test CPU 3000", "cpu_cores": 16, "gpus": ["NVIDIA H200"], "precision_policy": "mixed_float16"}
@@ -179,6 +179,8 @@ def test_collect_of_several_runs_needs_results_dir(tmp_path, run_dir):
 @pytest.mark.parametrize(("content", "message"), [
     ("[1, 2]", "must contain a JSON object"),
     (json.dumps({"model": "deep", "test": 5}), "does not have the layout that the notebooks write"),
+    (json.dumps({"model": "deep", "test": {}, "recipe": {**RECIPE, "learning_rate": "fast"}}),
+     "does not have the layout that the notebooks write"),
 ])
 def test_malformed_metrics_is_error(tmp_path, content, message):
     folder = tmp_path / "03_deep"
@@ -197,9 +199,25 @@ def test_bad_value_writes_nothing(tmp_path):
     assert sorted(path.name for path in folder.iterdir()) == ["metrics.json", "training_curves.png"]
 
 
+def test_figures_come_from_last_path_in_any_order(tmp_path, run_dir):
+    second = tmp_path / "z_later" / "04_se"
+    _write_run(second, json.loads((run_dir / "04_se" / "metrics.json").read_text()), ["training_curves.png"])
+    for order in ([run_dir / "04_se", second], [second, run_dir / "04_se"]):
+        sources = figure_sources(find_results(order))
+        assert sources["figure_3_se_training_curves.png"] == second / "training_curves.png"
+
+
+def test_collect_into_one_folder_keeps_tables(tmp_path, run_dir):
+    folder = tmp_path / "collected"
+    collect(run_dir, results_dir=folder, figures_dir=folder)
+    collect(run_dir, results_dir=folder, figures_dir=folder, overwrite=True)
+    assert pd.read_csv(folder / "results.csv")["test_accuracy"].tolist() == [0.615, 0.75, 0.764]
+    assert (folder / "figure_3_se_training_curves.png").is_file()
+
+
 def test_run_folder_that_is_file_is_error(tmp_path):
     (tmp_path / "metrics.json").write_text("{}")
-    with pytest.raises(FileNotFoundError, match="metrics.json is a file; pass the folder"):
+    with pytest.raises(NotADirectoryError, match="metrics.json is a file; pass the folder"):
         find_results([tmp_path / "metrics.json"])
 
 
