@@ -123,6 +123,14 @@ def test_short_se_config_stops_after_three_epochs():
     assert config.notebooks["04_se"]["preset"] == "report"
 
 
+def test_bfloat16_se_config_trains_ten_epochs():
+    config = load_config(CONFIGS / "real-04-bfloat16.json")
+    assert list(config.notebooks) == ["04_se"]
+    assert config.notebooks["04_se"]["epochs"] == 10
+    assert config.notebooks["04_se"]["preset"] == "report"
+    assert config.notebooks["04_se"]["precision"] == "mixed_bfloat16"
+
+
 def test_capped_improved_se_config_keeps_recipe():
     config = load_config(CONFIGS / "real-05-capped.json")
     assert list(config.notebooks) == ["05_improved_se"]
