@@ -116,27 +116,17 @@ def test_shipped_configs_list_every_notebook(name):
     assert list(load_config(CONFIGS / name).notebooks) == list(NOTEBOOK_PARAMETERS)
 
 
-def test_short_se_config_stops_after_three_epochs():
-    config = load_config(CONFIGS / "real-04-short.json")
-    assert list(config.notebooks) == ["04_se"]
-    assert config.notebooks["04_se"]["epochs"] == 3
-    assert config.notebooks["04_se"]["preset"] == "report"
-
-
-def test_bfloat16_se_config_trains_ten_epochs():
-    config = load_config(CONFIGS / "real-04-bfloat16.json")
-    assert list(config.notebooks) == ["04_se"]
-    assert config.notebooks["04_se"]["epochs"] == 10
-    assert config.notebooks["04_se"]["preset"] == "report"
-    assert config.notebooks["04_se"]["precision"] == "mixed_bfloat16"
-
-
-def test_capped_improved_se_config_keeps_recipe():
-    config = load_config(CONFIGS / "real-05-capped.json")
-    assert list(config.notebooks) == ["05_improved_se"]
-    assert config.notebooks["05_improved_se"]["epochs"] == 55
-    assert config.notebooks["05_improved_se"]["preset"] == "report"
-    assert config.notebooks["05_improved_se"]["precision"] == "float32"
+@pytest.mark.parametrize(("name", "notebook", "epochs", "precision"), [
+    ("real-04-short.json", "04_se", 3, "float32"),
+    ("real-04-bfloat16.json", "04_se", 10, "mixed_bfloat16"),
+    ("real-05-capped.json", "05_improved_se", 55, "float32"),
+])
+def test_single_notebook_config_keeps_recipe(name, notebook, epochs, precision):
+    config = load_config(CONFIGS / name)
+    assert list(config.notebooks) == [notebook]
+    assert config.notebooks[notebook]["epochs"] == epochs
+    assert config.notebooks[notebook]["preset"] == "report"
+    assert config.notebooks[notebook]["precision"] == precision
 
 
 def test_short_pseudolabel_config_uses_subset():
